@@ -1,0 +1,40 @@
+export { App } from './app.ts';
+export type { AppOptions, Description, ListenerAddress } from './app.ts';
+export { callControl } from './admin/control.ts';
+export { ConfigError, coreSchema, loadConfig, parseConfig, readConfigFile } from './config.ts';
+export type { CoreConfig, ListenerConfig, LoadedConfig, PluginSpec } from './config.ts';
+export type {
+  AuthenticatedUser,
+  AuthRequest,
+  AuthVerdict,
+  BounceEvent,
+  Delivery,
+  HeloCommand,
+  ListenerInfo,
+  ListenerRole,
+  QueueRequest,
+  Sender,
+  Session,
+  Transaction,
+} from './context.ts';
+export { createResolver } from './dns.ts';
+export { ErrorCodes, isPosthornError, PosthornError } from './errors.ts';
+export type { ErrorCode } from './errors.ts';
+export { HOOK_NAMES, HookSet, TapFailure } from './hooks.ts';
+export type { Attributed, HookArgs, HookFn, HookName, HookResult, HookSignatures, TapOptions } from './hooks.ts';
+export { newId } from './ids.ts';
+export { candidateNames, loadPlugins, PluginLoadError, resolvePluginFile } from './loader.ts';
+export type { LoadedPlugin, PluginIssue } from './loader.ts';
+export { createLogger, silentLogger } from './logger.ts';
+export type { Logger } from './logger.ts';
+export { HeaderField, HeaderList } from './message/headers.ts';
+export { Message } from './message/message.ts';
+export type { MessageContent } from './message/message.ts';
+export { definePlugin, isPlugin } from './plugin.ts';
+export type { AdminCommand, DeliveryOutcome, Lifecycle, OptionsSchema, Plugin, PluginContext, PluginMeta } from './plugin.ts';
+export { accept, reject, Replies, reply, SmtpReply, tempfail } from './reply.ts';
+export type { Accept, Reject, Verdict } from './reply.ts';
+export { ajv, deepFreeze, validateWithSchema } from './schema.ts';
+export type { SchemaIssue } from './schema.ts';
+export { addressLiteral, receivedValue, rfc5322Date } from './smtp/received.ts';
+export { CORE_VERSION } from './version.ts';

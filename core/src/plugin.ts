@@ -1,0 +1,101 @@
+import type { JsonValue, ServiceToken } from '@posthorn/contracts';
+import type { Logger } from 'pino';
+import type { BounceEvent, Delivery, QueueRequest } from './context.ts';
+import type { Attributed, HookFn, HookName, TapOptions } from './hooks.ts';
+import type { Verdict } from './reply.ts';
+
+/** JSON Schema (draft 2020-12 subset that ajv understands) for a plugin's options. */
+export type OptionsSchema = Readonly<Record<string, unknown>>;
+
+/** Identifies plugin values made by definePlugin, across copies of the core package. */
+export const PLUGIN_BRAND = Symbol.for('posthorn.plugin.v1');
+
+export interface PluginMeta {
+  /** Unique name; by convention the npm package name without `@posthorn/plugin-`. */
+  readonly name: string;
+  readonly version: string;
+  /** Semver range of @posthorn/core versions this plugin works with. */
+  readonly core: string;
+  readonly description?: string;
+  /** JSON Schema of the options; unknown keys are refused unless it says otherwise. */
+  readonly options?: OptionsSchema;
+  /** Services this plugin provides; it must call ctx.provide for each during setup. */
+  readonly provides?: readonly ServiceToken<unknown>[];
+  /** Services this plugin cannot work without; their providers are set up first. */
+  readonly needs?: readonly ServiceToken<unknown>[];
+  /** Services this plugin uses when present; their providers, if any, are set up first. */
+  readonly uses?: readonly ServiceToken<unknown>[];
+}
+
+export interface Plugin<Options = Record<string, unknown>> extends PluginMeta {
+  readonly [PLUGIN_BRAND]: true;
+  setup(ctx: PluginContext, options: Readonly<Options>): void | Promise<void>;
+}
+
+/** What a delivery attempt came to, and who decided it. */
+export type DeliveryOutcome = Attributed<Verdict>;
+
+/** An admin command: what `posthorn` subcommands and the control socket call. */
+export interface AdminCommand {
+  readonly description: string;
+  run(args: Readonly<Record<string, JsonValue>>): Promise<JsonValue>;
+}
+
+/** The core's lifecycle steps that plugins may drive (the queue runner, bounce makers). */
+export interface Lifecycle {
+  /** Runs the `deliver` hook for one recipient. Never rejects: a failing tap becomes a 451. */
+  deliver(delivery: Delivery): Promise<DeliveryOutcome>;
+  /** Runs the `bounce` hook. */
+  bounce(event: BounceEvent): Promise<void>;
+  /** Runs the `queue` hook for a message the server made itself (bounces, notifications). */
+  enqueue(request: QueueRequest): Promise<DeliveryOutcome>;
+}
+
+/** Everything a plugin gets at setup. */
+export interface PluginContext {
+  readonly name: string;
+  /** `server`: a running server. `admin`: loaded for a CLI command; nothing listens or runs. */
+  readonly mode: 'server' | 'admin';
+  readonly log: Logger;
+  /** The server's host name (greeting, Received, Message-ID). */
+  readonly hostname: string;
+  /** Absolute path of the data directory; plugins keep their files in a subdirectory. */
+  readonly dataDir: string;
+  /** Resolves a path from the options relative to the config file's directory. */
+  resolvePath(path: string): string;
+
+  on<K extends HookName>(hook: K, fn: HookFn<K>, options?: TapOptions): void;
+  provide<T>(token: ServiceToken<T>, implementation: T): void;
+  /** A service declared in `needs`. */
+  service<T>(token: ServiceToken<T>): T;
+  /** A service declared in `uses`, or undefined when nobody provides it. */
+  optionalService<T>(token: ServiceToken<T>): T | undefined;
+
+  /** Runs when the server starts (after every plugin's setup); not in admin mode. */
+  onStart(fn: () => void | Promise<void>): void;
+  /** Runs when the server stops, in reverse plugin order; also in admin mode. */
+  onStop(fn: () => void | Promise<void>): void;
+  admin(name: string, command: AdminCommand): void;
+  readonly lifecycle: Lifecycle;
+}
+
+type Definition<Options> = PluginMeta & { setup(ctx: PluginContext, options: Readonly<Options>): void | Promise<void> };
+
+/**
+ * Declares a plugin. The result is a frozen value; importing a plugin module has no side
+ * effects, and nothing is registered until the loader calls `setup`.
+ */
+export function definePlugin<Options = Record<string, never>>(definition: Definition<Options>): Plugin<Options> {
+  if (!definition || typeof definition.name !== 'string' || !/^[a-z0-9@][a-z0-9._\/-]*$/.test(definition.name)) {
+    throw new TypeError(`definePlugin: invalid plugin name ${JSON.stringify(definition?.name)}`);
+  }
+  if (typeof definition.setup !== 'function') throw new TypeError(`definePlugin(${definition.name}): setup must be a function`);
+  if (typeof definition.version !== 'string' || typeof definition.core !== 'string') {
+    throw new TypeError(`definePlugin(${definition.name}): version and core range are required`);
+  }
+  return Object.freeze({ ...definition, [PLUGIN_BRAND]: true as const });
+}
+
+export function isPlugin(value: unknown): value is Plugin<unknown> {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PLUGIN_BRAND] === true;
+}

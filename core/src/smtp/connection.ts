@@ -1,0 +1,152 @@
+import type { Socket } from 'node:net';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import type { SmtpReply } from '../reply.ts';
+import { Replies } from '../reply.ts';
+
+/** What the Posthorn listener supplies to each connection. */
+export interface ConnectionHost {
+  readonly greetingDelay: number;
+  readonly maxConnectionsPerIp: number;
+  /** Runs the helo hook; a reply means refuse the greeting. */
+  onHelo(session: object, name: string, extended: boolean): Promise<SmtpReply | undefined>;
+}
+
+/** Where the connection object is kept on smtp-server's session object. */
+export const CONNECTION = Symbol('posthorn.connection');
+
+const EXPLICIT_ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
+
+/**
+ * Enhanced codes for smtp-server's own replies where its default mapping is wrong for us.
+ * smtp-server derives enhanced codes from basic codes; replies Posthorn makes always carry an
+ * explicit one, and these cover the built-in ones that would otherwise be misleading.
+ */
+const BUILTIN_OVERRIDES: readonly [RegExp, string][] = [
+  [/^Error: command not recognized/, '5.5.1'],
+  [/^Server shutting down/, '4.3.2'],
+  [/You talk too soon$/, '4.7.0'],
+  [/^HTTP requests not allowed/, '4.7.0'],
+  [/^Error: too many (unrecognized|unauthenticated) commands/, '4.7.0'],
+  [/^Error: Must issue a STARTTLS command first/, '5.7.11'],
+];
+
+function builtinOverride(data: string): string | undefined {
+  for (const [pattern, enhanced] of BUILTIN_OVERRIDES) if (pattern.test(data)) return enhanced;
+  return undefined;
+}
+
+/**
+ * smtp-server's connection with three changes: the pause before the greeting is configurable
+ * (smtp-server fixes it at 100 ms), connections per IP are limited, and replies carry the
+ * enhanced status code Posthorn chose instead of one derived from the basic code.
+ */
+class PosthornConnection extends SMTPConnection {
+  readonly #host: ConnectionHost;
+  readonly #perIp: Map<string, number>;
+
+  constructor(server: PosthornSmtpServer, socket: Socket, options: unknown) {
+    super(server, socket, options);
+    this.#host = server.host;
+    this.#perIp = server.perIp;
+    this.session[CONNECTION] = this;
+  }
+
+  override init(): void {
+    this._setListeners(() => {
+      const total = Number(this._server.options.maxClients) || 0;
+      if (total && this._server.connections.size > total) {
+        this.send(Replies.tooManyConnections.code, Replies.tooManyConnections.text, false);
+        return;
+      }
+      const ip = this.remoteAddress;
+      const count = (this.#perIp.get(ip) ?? 0) + 1;
+      this.#perIp.set(ip, count);
+      this._socket.once('close', () => {
+        const left = (this.#perIp.get(ip) ?? 1) - 1;
+        if (left > 0) this.#perIp.set(ip, left);
+        else this.#perIp.delete(ip);
+      });
+      if (count > this.#host.maxConnectionsPerIp) {
+        this.send(Replies.tooManyConnectionsFromIp.code, Replies.tooManyConnectionsFromIp.text, false);
+        return;
+      }
+      if (this.#host.greetingDelay > 0) {
+        // Early-talker detection: a client that sends before the greeting is refused.
+        setTimeout(() => this.connectionReady(), this.#host.greetingDelay).unref();
+      } else {
+        this.connectionReady();
+      }
+    });
+  }
+
+  override send(code: number, data?: string | string[], context?: string | false): void {
+    if (typeof data === 'string' && EXPLICIT_ENHANCED.test(data)) {
+      // A Posthorn reply: the text already starts with its enhanced code.
+      super.send(code, data.includes('\n') ? data.split('\n') : data, false);
+      return;
+    }
+    if (typeof data === 'string' && code >= 400 && context !== false) {
+      const enhanced = builtinOverride(data);
+      if (enhanced) {
+        super.send(code, `${enhanced} ${data}`, false);
+        return;
+      }
+    }
+    super.send(code, data, context);
+  }
+
+  override handler_EHLO(command: Buffer, callback: () => void): void {
+    this.#greet(command, true, () => super.handler_EHLO(command, callback), callback);
+  }
+
+  override handler_HELO(command: Buffer, callback: () => void): void {
+    this.#greet(command, false, () => super.handler_HELO(command, callback), callback);
+  }
+
+  /** Runs the helo hook before smtp-server answers the greeting. */
+  #greet(command: Buffer, extended: boolean, proceed: () => void, callback: () => void): void {
+    const parts = command.toString().trim().split(/\s+/);
+    // Malformed greetings are smtp-server's to refuse with its own syntax errors.
+    if (parts.length !== 2 || !parts[1]) {
+      proceed();
+      return;
+    }
+    this.#host.onHelo(this.session, parts[1], extended).then(
+      (refusal) => {
+        if (!refusal) return proceed();
+        this.send(refusal.code, refusal.text);
+        callback();
+      },
+      () => {
+        this.send(Replies.internalError.code, Replies.internalError.text);
+        callback();
+      },
+    );
+  }
+}
+
+/** smtp-server with Posthorn's connection class. */
+export class PosthornSmtpServer extends SMTPServer {
+  readonly host: ConnectionHost;
+  readonly perIp = new Map<string, number>();
+
+  constructor(options: SMTPServerOptions, host: ConnectionHost) {
+    super(options);
+    this.host = host;
+  }
+
+  /** Replaces smtp-server's connect(), which hard-codes its own connection class. */
+  override connect(socket: Socket, socketOptions: unknown): void {
+    const internals = this as unknown as { connections: Set<unknown>; _onError(err: Error): void; _onClientConnect(data: unknown): void };
+    const connection = new PosthornConnection(this, socket, socketOptions);
+    internals.connections.add(connection);
+    connection.on('error', (err: Error) => internals._onError(err));
+    connection.on('connect', (data: unknown) => internals._onClientConnect(data));
+    connection.init();
+  }
+}
+
+export function connectionOf(session: object): SMTPConnection | undefined {
+  return (session as Record<symbol, unknown>)[CONNECTION] as SMTPConnection | undefined;
+}
