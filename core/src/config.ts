@@ -1,6 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { cosmiconfig } from 'cosmiconfig';
+import { cosmiconfig, getDefaultSearchPlaces } from 'cosmiconfig';
 import type { ListenerRole } from './context.ts';
 import { PosthornError } from './errors.ts';
 import { deepFreeze, type SchemaIssue, validateWithSchema } from './schema.ts';
@@ -120,7 +120,9 @@ export const coreSchema = {
       additionalProperties: false,
       default: {},
       properties: { key: { type: 'string' }, cert: { type: 'string' } },
-      dependentRequired: { key: ['cert'], cert: ['key'] },
+      // draft-07 `dependencies`: the default Ajv class ignores 2019-09's `dependentRequired`
+      // (strict: false hides it), which let a key without a cert pass silently.
+      dependencies: { key: ['cert'], cert: ['key'] },
     },
     timeouts: {
       type: 'object',
@@ -172,7 +174,10 @@ export class ConfigError extends PosthornError {
 
 /** Finds and reads the config file: an explicit path, or cosmiconfig's search from `cwd`. */
 export async function readConfigFile(options: { path?: string; cwd?: string } = {}): Promise<{ filepath: string; raw: unknown }> {
-  const explorer = cosmiconfig('posthorn', { searchStrategy: 'project' });
+  // cosmiconfig's default search places have posthorn.config.{js,ts,cjs,mjs} but no
+  // posthorn.config.{yaml,yml,json}, the names the docs and the embedded default use.
+  const searchPlaces = [...getDefaultSearchPlaces('posthorn'), 'posthorn.config.yaml', 'posthorn.config.yml', 'posthorn.config.json'];
+  const explorer = cosmiconfig('posthorn', { searchStrategy: 'project', searchPlaces });
   let result;
   try {
     result = options.path ? await explorer.load(resolve(options.cwd ?? process.cwd(), options.path)) : await explorer.search(options.cwd ?? process.cwd());

@@ -127,7 +127,8 @@ export class HookSet {
 
   /** Whether any plugin taps the hook. */
   isUsed(hook: HookName): boolean {
-    return this.#hooks[hook].isUsed();
+    // Not tapable's isUsed(): it also counts interceptors, and every hook here has one.
+    return this.#hooks[hook].taps.length > 0;
   }
 
   /** The plugins tapping a hook, in call order. */
@@ -141,7 +142,7 @@ export class HookSet {
    */
   async decide<K extends DecisionHookName>(hook: K, ...args: HookArgs<K>): Promise<Attributed<HookResult<K>> | undefined> {
     const target = this.#hooks[hook] as AsyncSeriesBailHook<unknown[], unknown>;
-    if (!target.isUsed()) return undefined;
+    if (target.taps.length === 0) return undefined;
     const result = (await target.promise(...args)) as Tagged<HookResult<K>> | undefined;
     return result === undefined ? undefined : { verdict: result.verdict, by: result.by };
   }

@@ -1,5 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ServiceToken } from '@posthorn/contracts';
 import semver from 'semver';
@@ -43,6 +44,8 @@ const CORE_DIR = fileURLToPath(new URL('.', import.meta.url));
 export function candidateNames(spec: string): string[] {
   if (spec.startsWith('@posthorn/plugin-') || /^(@[^/]+\/)?posthorn-plugin-/.test(spec)) return [spec];
   const scoped = /^(@[^/]+)\/(.+)$/.exec(spec);
+  // First-party plugins are @posthorn/plugin-x; third parties publish @scope/posthorn-plugin-x.
+  if (scoped?.[1] === '@posthorn') return [`@posthorn/plugin-${scoped[2]}`, spec];
   if (scoped) return [`${scoped[1]}/posthorn-plugin-${scoped[2]}`, spec];
   return [`@posthorn/plugin-${spec}`, `posthorn-plugin-${spec}`, spec];
 }
@@ -67,9 +70,44 @@ export function resolvePluginFile(spec: string, configDir: string): string | und
       try {
         return require.resolve(name);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+        const code = (err as NodeJS.ErrnoException).code;
+        // require.resolve applies the "require" export conditions: an ESM-only package
+        // (exports with only "import") is refused although import() can load it.
+        if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') {
+          const file = resolveImportEntry(name, base);
+          if (file) return file;
+          continue;
+        }
+        if (code !== 'MODULE_NOT_FOUND') throw err;
       }
     }
+  }
+  return undefined;
+}
+
+/** The "." entry of a package's exports, chosen with import() conditions, found from `base` up. */
+function resolveImportEntry(name: string, base: string): string | undefined {
+  for (let dir = base; ; dir = dirname(dir)) {
+    const root = join(dir, 'node_modules', name);
+    if (existsSync(join(root, 'package.json'))) {
+      const { exports } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports?: unknown };
+      const main = typeof exports === 'object' && exports !== null && !Array.isArray(exports) && '.' in exports ? (exports as Record<string, unknown>)['.'] : exports;
+      const target = importTarget(main);
+      return target ? resolvePath(root, target) : undefined;
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** Node's rule: the first condition in the package's own order that applies wins. */
+function importTarget(entry: unknown): string | undefined {
+  if (typeof entry === 'string') return entry;
+  if (Array.isArray(entry)) return entry.map(importTarget).find(Boolean);
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  for (const [condition, value] of Object.entries(entry)) {
+    if (condition !== 'import' && condition !== 'node' && condition !== 'default') continue;
+    const target = importTarget(value);
+    if (target) return target;
   }
   return undefined;
 }
@@ -91,7 +129,14 @@ export async function loadPlugins(specs: readonly PluginSpec[], configDir: strin
 
   for (const spec of specs) {
     const pointer = `/plugins/${spec.index}`;
-    const file = resolvePluginFile(spec.plugin, configDir);
+    let file: string | undefined;
+    try {
+      file = resolvePluginFile(spec.plugin, configDir);
+    } catch (err) {
+      // A broken package.json or exports map is this plugin's problem, reported like the others.
+      issues.push({ plugin: spec.plugin, pointer, code: 'PH_PLUGIN_INVALID', message: `cannot resolve ${spec.plugin}: ${(err as Error).message}` });
+      continue;
+    }
     if (!file) {
       issues.push({
         plugin: spec.plugin,

@@ -107,6 +107,9 @@ export function reject(codeOrReply: number | SmtpReply, enhanced?: string, text?
 
 /** Temporary failure: the client should try again later (451 unless told otherwise). */
 export function tempfail(enhanced = '4.3.0', text = 'Temporary failure, please try again later', code = 451): Reject {
+  // reject() would take a 5xx too; a "temporary failure" that is permanent bounces mail the
+  // caller meant to have retried, so the class is checked here.
+  if (code < 400 || code > 499) throw new RangeError(`tempfail() needs a 4xx reply, got ${code}`);
   return reject(code, enhanced, text);
 }
 

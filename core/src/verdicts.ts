@@ -94,12 +94,29 @@ function normalise(value: unknown, hook: DecisionHookName, plugin: string): unkn
     if (hook === 'auth' && (typeof verdict.user !== 'object' || verdict.user === null)) {
       throw new TapFailure(plugin, hook, 'error', 0, new TypeError('auth accept without a user'));
     }
-    return verdict.reply === undefined ? verdict : { ...verdict, reply: SmtpReply.from(verdict.reply as SmtpReply) };
+    if (verdict.reply === undefined) return verdict;
+    // An accept carrying a 4xx/5xx would be sent as "250 5.x.x ..." on the wire.
+    const positive = replyOf(verdict.reply, hook, plugin);
+    if (!positive.isPositive) throw new TapFailure(plugin, hook, 'error', 0, new RangeError('accept with a negative reply'));
+    return { ...verdict, reply: positive };
   }
   if (verdict?.action === 'reject' && verdict.reply) {
-    const refusal = SmtpReply.from(verdict.reply as SmtpReply);
+    const refusal = replyOf(verdict.reply, hook, plugin);
     if (refusal.isPositive) throw new TapFailure(plugin, hook, 'error', 0, new RangeError('reject with a positive reply'));
     return { action: 'reject', reply: refusal };
   }
   throw new TapFailure(plugin, hook, 'error', 0, new TypeError(`not a verdict: ${JSON.stringify(value)}`));
+}
+
+/**
+ * A reply from a tap, checked. SmtpReply's own RangeError would otherwise reach #run as an
+ * anonymous error and be blamed on "unknown" instead of the plugin that returned it.
+ */
+function replyOf(data: unknown, hook: DecisionHookName, plugin: string): SmtpReply {
+  try {
+    if (typeof data !== 'object' || data === null) throw new TypeError(`not a reply: ${JSON.stringify(data)}`);
+    return SmtpReply.from(data as SmtpReply);
+  } catch (err) {
+    throw new TapFailure(plugin, hook, 'error', 0, err);
+  }
 }

@@ -1,4 +1,4 @@
-import { HeaderList } from './headers.ts';
+import { HeaderField, HeaderList } from './headers.ts';
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 
@@ -27,7 +27,9 @@ export class Message implements MessageContent {
   #headers: HeaderList | undefined;
   #headerEnd = -1;
   #separator = -1;
-  #prepended: string[] = [];
+  // Fields, not strings: HeaderField.create checks name and value, so a value with a bare line
+  // break is refused before the header is parsed just as it is after.
+  #prepended: HeaderField[] = [];
   #prependedBytes = 0;
 
   constructor(raw: Buffer) {
@@ -63,11 +65,7 @@ export class Message implements MessageContent {
     if (!this.#headers) {
       this.#locateHeader();
       const block = this.#raw.toString('latin1', 0, this.#headerEnd);
-      this.#headers = HeaderList.parse(block);
-      for (const field of this.#prepended.slice().reverse()) {
-        const colon = field.indexOf(':');
-        this.#headers.prepend(field.slice(0, colon), field.slice(colon + 2));
-      }
+      this.#headers = new HeaderList([...this.#prepended, ...HeaderList.parse(block).fields]);
       this.#prepended = [];
       this.#prependedBytes = 0;
     }
@@ -84,9 +82,9 @@ export class Message implements MessageContent {
       this.#headers.prepend(name, value);
       return;
     }
-    const field = `${name}: ${value}`;
+    const field = HeaderField.create(name, value);
     this.#prepended.unshift(field);
-    this.#prependedBytes += Buffer.byteLength(field) + 2;
+    this.#prependedBytes += Buffer.byteLength(field.raw, 'latin1') + 2;
   }
 
   body(): Buffer {
@@ -98,11 +96,16 @@ export class Message implements MessageContent {
     if (this.#headers) {
       this.#locateHeader();
       const separator = this.hasBodySeparator ? Buffer.from('\r\n') : Buffer.alloc(0);
-      const head = this.#headers.toBuffer();
+      let head = this.#headers.toBuffer();
+      // A header-only message whose last line had no CRLF must not gain one (byte-exact).
+      const raw = this.#raw;
+      if (!this.hasBodySeparator && raw.length > 0 && !(raw[raw.length - 2] === 13 && raw[raw.length - 1] === 10) && head.length >= 2) {
+        head = head.subarray(0, head.length - 2);
+      }
       // Without a separator the whole message was header; nothing follows it.
       return Buffer.concat([head, separator, this.hasBodySeparator ? this.body() : Buffer.alloc(0)]);
     }
     if (this.#prepended.length === 0) return this.#raw;
-    return Buffer.concat([Buffer.from(this.#prepended.map((field) => `${field}\r\n`).join(''), 'utf8'), this.#raw]);
+    return Buffer.concat([Buffer.from(this.#prepended.map((field) => `${field.raw}\r\n`).join(''), 'latin1'), this.#raw]);
   }
 }

@@ -29,6 +29,11 @@ const BUILTIN_OVERRIDES: readonly [RegExp, string][] = [
   [/^HTTP requests not allowed/, '4.7.0'],
   [/^Error: too many (unrecognized|unauthenticated) commands/, '4.7.0'],
   [/^Error: Must issue a STARTTLS command first/, '5.7.11'],
+  // Greeting syntax errors: smtp-server sends them without any enhanced code (context false).
+  [/^Error: (syntax|Syntax): (EHLO|HELO|LHLO) hostname$/, '5.5.4'],
+  [/^Error: Bad hostname syntax$/, '5.5.4'],
+  // An over-long command line closes the connection (421); it is a protocol error, not a timeout.
+  [/^Error: Command line too long$/, '4.5.0'],
 ];
 
 function builtinOverride(data: string): string | undefined {
@@ -86,7 +91,9 @@ class PosthornConnection extends SMTPConnection {
       super.send(code, data.includes('\n') ? data.split('\n') : data, false);
       return;
     }
-    if (typeof data === 'string' && code >= 400 && context !== false) {
+    // Also when smtp-server says context false (its HELO/EHLO refusals): every 4xx/5xx that
+    // matches an override gets its enhanced code, greeting replies included.
+    if (typeof data === 'string' && code >= 400) {
       const enhanced = builtinOverride(data);
       if (enhanced) {
         super.send(code, `${enhanced} ${data}`, false);

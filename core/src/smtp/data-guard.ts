@@ -24,35 +24,56 @@ export class DataGuard {
     this.#maxLineLength = maxLineLength > 0 ? maxLineLength : Infinity;
   }
 
+  /**
+   * Reports the first violation in byte order. Each violation has a position where it becomes
+   * certain (a bare LF: the LF; a bare CR: the byte after it; a long line: its byte number
+   * max+1); the earliest wins, a line ending before a length on a tie. Scanning in that order
+   * makes the verdict independent of how the data was split into chunks: scanning one kind
+   * of byte over the whole chunk first let "a\nb\rc" be a bare CR in one chunk and a bare LF
+   * in two.
+   */
   scan(chunk: Buffer): void {
     if (this.violation || chunk.length === 0) return;
+    const max = this.#maxLineLength;
+    let carried = this.#carried;
+    let lineStart = 0;
+    let cr = chunk.indexOf(CR);
+    let lf = chunk.indexOf(LF);
     // A CR that ended the previous chunk must be followed by LF here.
     if (this.#previous === CR && chunk[0] !== LF) {
       this.violation = 'bare-cr';
       return;
     }
-    for (let i = chunk.indexOf(CR); i !== -1; i = chunk.indexOf(CR, i + 1)) {
-      if (i + 1 < chunk.length && chunk[i + 1] !== LF) {
-        this.violation = 'bare-cr';
-        return;
+    for (;;) {
+      // Index in this chunk of the byte that makes the current line too long.
+      const tooLongAt = lineStart + (max - carried);
+      const next = cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf);
+      if (next === -1) break;
+      if (next === cr) {
+        // A CR as the last byte is judged by the next chunk (or by finish()).
+        if (next + 1 >= chunk.length) break;
+        if (chunk[next + 1] !== LF) {
+          this.violation = tooLongAt < next + 1 ? 'line-too-long' : 'bare-cr';
+          return;
+        }
+        cr = chunk.indexOf(CR, next + 1);
+        continue;
       }
-    }
-    let lineStart = 0;
-    for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) {
-      const before = i > 0 ? chunk[i - 1] : this.#previous;
+      const before = next > 0 ? chunk[next - 1] : this.#previous;
       if (before !== CR) {
-        this.violation = 'bare-lf';
+        this.violation = tooLongAt < next ? 'line-too-long' : 'bare-lf';
         return;
       }
-      if (this.#carried + (i + 1 - lineStart) > this.#maxLineLength) {
+      if (tooLongAt <= next) {
         this.violation = 'line-too-long';
         return;
       }
-      this.#carried = 0;
-      lineStart = i + 1;
+      carried = 0;
+      lineStart = next + 1;
+      lf = chunk.indexOf(LF, next + 1);
     }
-    this.#carried += chunk.length - lineStart;
-    if (this.#carried > this.#maxLineLength) {
+    this.#carried = carried + chunk.length - lineStart;
+    if (this.#carried > max) {
       this.violation = 'line-too-long';
       return;
     }

@@ -57,6 +57,9 @@ export class SmtpListener {
         key: runtime.tls.key,
         cert: runtime.tls.cert,
         hideREQUIRETLS: true,
+        // smtp-server hides ENHANCEDSTATUSCODES unless told otherwise: without this its own
+        // replies (503, 552, 452...) carried no enhanced code and EHLO did not advertise it.
+        hideENHANCEDSTATUSCODES: false,
         size: config.maxMessageSize,
         maxClients: config.maxConnections,
         maxRecipients: config.maxRecipients,

@@ -37,7 +37,10 @@ export interface ReceivedFacts {
  * and RFC 6531 (ESMTP, ESMTPS, ESMTPA, ESMTPSA, UTF8SMTP...).
  */
 export function receivedValue(facts: ReceivedFacts): string {
-  const protocol = `${facts.utf8 ? 'UTF8SMTP' : facts.esmtp ? 'ESMTP' : 'SMTP'}${facts.tls ? 'S' : ''}${facts.authenticated ? 'A' : ''}`;
+  // TLS and AUTH are ESMTP extensions: "SMTPS"/"SMTPA" are not registered keywords, so a
+  // session that greeted with HELO (implicit TLS, or HELO after AUTH) is named ESMTPS/ESMTPA.
+  const base = facts.utf8 ? 'UTF8SMTP' : facts.esmtp || facts.tls || facts.authenticated ? 'ESMTP' : 'SMTP';
+  const protocol = `${base}${facts.tls ? 'S' : ''}${facts.authenticated ? 'A' : ''}`;
   const parts: string[] = [];
   if (!facts.hideClient) {
     const remoteName = facts.remoteHostname ? `${safeToken(facts.remoteHostname)} ` : '';
@@ -46,6 +49,7 @@ export function receivedValue(facts: ReceivedFacts): string {
   const tls = facts.tls ? ` (${[facts.tls.version, facts.tls.cipher].filter(Boolean).map((v) => safeToken(String(v))).join(' ')})` : '';
   parts.push(`by ${facts.hostname} (Posthorn) with ${protocol}${tls} id ${facts.id}`);
   const only = facts.recipients.length === 1 ? facts.recipients[0] : undefined;
-  if (only !== undefined && !/[\r\n<>]/.test(only)) parts.push(`for <${only}>`);
+  // Any control character (not only CR/LF) or angle bracket would corrupt the field.
+  if (only !== undefined && !/[\x00-\x1f\x7f<>]/.test(only)) parts.push(`for <${only}>`);
   return `${parts.join('\r\n\t')}; ${rfc5322Date(facts.date)}`;
 }

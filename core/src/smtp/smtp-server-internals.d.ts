@@ -1,6 +1,6 @@
 // Types for the parts of smtp-server that Posthorn extends by subclassing. They are not in
 // @types/smtp-server because they are internal; smtp-server is pinned to an exact version and
-// test/smtp-guards.test.ts covers every behaviour that relies on them.
+// core/test/smtp-*.test.ts cover every behaviour that relies on them.
 declare module 'smtp-server/lib/smtp-connection.js' {
   import { EventEmitter } from 'node:events';
   import type { Socket } from 'node:net';
