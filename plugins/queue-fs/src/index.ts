@@ -1,0 +1,68 @@
+/**
+ * queue-fs: Posthorn's embedded durable queue. Taps `queue` (a 250 only once message and
+ * envelope are on disk, directory entry included), provides the Queue service, and runs
+ * deliveries through the `deliver` hook with retries, expiry and bounces.
+ */
+import { join } from 'node:path';
+import { Queue } from '@posthorn/contracts';
+import { accept, definePlugin, reply } from '@posthorn/core';
+import { QueueLock } from './lock.ts';
+import { optionsSchema, type QueueFsOptions, retryPolicy } from './options.ts';
+import { recover } from './recovery.ts';
+import { Runner } from './runner.ts';
+import { adminQueue, serverQueue } from './service.ts';
+import { QueueStore } from './store.ts';
+
+export type { QueueFsOptions } from './options.ts';
+
+export default definePlugin<QueueFsOptions>({
+  name: 'queue-fs',
+  version: '0.1.0',
+  core: '^0.1.0',
+  description: 'Embedded durable queue on the local filesystem, with a delivery runner, retries and bounces',
+  options: optionsSchema,
+  provides: [Queue],
+  async setup(ctx, options) {
+    const dir = options.dir ? ctx.resolvePath(options.dir) : join(ctx.dataDir, 'queue');
+    const store = new QueueStore(dir, ctx.log);
+
+    if (ctx.mode === 'admin') {
+      // A CLI command: no lock, no deliveries; the files are read (and, with the lock, changed) directly.
+      const queue = adminQueue(store, ctx.log);
+      ctx.provide(Queue, queue);
+      ctx.onStop(() => store.close());
+      return;
+    }
+
+    await store.ensureDirectories();
+    const runner = new Runner({ store, lifecycle: ctx.lifecycle, log: ctx.log, policy: retryPolicy(options), concurrency: options.concurrency });
+    const queue = serverQueue(store, runner);
+    ctx.provide(Queue, queue);
+
+    ctx.on('queue', async (request) => {
+      await queue.enqueue(request.envelope, request.message);
+      return accept(reply(250, '2.0.0', `Ok: queued as ${request.envelope.id}`));
+    });
+
+    let lock: QueueLock | undefined;
+    ctx.onStart(async () => {
+      lock = await QueueLock.acquire(dir, ctx.log);
+      try {
+        const recovered = await recover(store, ctx.log, (id) => store.isWriting(id) || runner.has(id));
+        for (const message of recovered) runner.add(message.envelope, message.size, message.state);
+        runner.start();
+        ctx.log.info({ dir, messages: recovered.length }, 'queue started');
+      } catch (err) {
+        await lock.release();
+        lock = undefined;
+        throw err;
+      }
+    });
+    ctx.onStop(async () => {
+      await runner.stop(options.stopTimeout * 1000);
+      await store.close();
+      await lock?.release();
+      lock = undefined;
+    });
+  },
+});

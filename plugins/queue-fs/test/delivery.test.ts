@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { captureLogs, SmtpClient, tempDir, type TestServer } from '@posthorn/testkit';
+import { decodeMessageFile } from '../src/format.ts';
+import { bounces, deliveries, overrides, waitFor } from './fixtures/recorder.ts';
+import { filesOf, messageText, send, startQueueServer, until } from './helpers.ts';
+
+describe('queue-fs: accept, deliver, retry, bounce', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let server: TestServer;
+  let queueDir: string;
+  const logs = captureLogs('debug');
+
+  before(async () => {
+    dir = await tempDir();
+    queueDir = join(dir.path, 'queue');
+    server = await startQueueServer(dir.path, { dir: queueDir, retry: { initial: 0.05, factor: 1, max: 0.05, jitter: 0 }, maxAge: 3600 }, logs.logger);
+  });
+  after(async () => {
+    await server.stop();
+    await dir.remove();
+  });
+
+  const gone = (id: string) => until(async () => (await filesOf(queueDir, id)).length === 0, `the files of ${id} are removed`);
+
+  it('has the message on disk when 250 arrives, delivers it, then removes it', async () => {
+    const address = 'held@example.test';
+    overrides.set(address, 'defer');
+    const text = messageText('on disk');
+    const id = await send(server.port(), text, { from: 'alice@example.org', to: [address] });
+    // Read at once, before anything else can happen: the 250 promised this file.
+    const stored = decodeMessageFile(await readFile(join(queueDir, `${id}.msg`)), id);
+    assert.equal(stored.header.envelope.id, id);
+    assert.equal(stored.header.envelope.mailFrom, 'alice@example.org');
+    assert.deepEqual(stored.header.envelope.recipients.map((r) => r.address), [address]);
+    assert.ok(stored.message.toString('latin1').endsWith(text));
+    assert.match(stored.message.toString('latin1'), /^Received: /);
+
+    await waitFor(() => deliveries.some((d) => d.id === id && d.result === 'defer'), 10_000, 'a deferred attempt');
+    overrides.delete(address);
+    const delivered = await waitFor(() => deliveries.find((d) => d.id === id && d.result === 'accept'), 10_000, 'the delivery');
+    assert.ok(delivered.bytes.equals(stored.message), 'the deliverer reads the stored bytes');
+    assert.ok(delivered.attempt >= 2);
+    await gone(id);
+  });
+
+  it('retries a 4xx and delivers later, keeping the attempt count', async () => {
+    const id = await send(server.port(), messageText('flaky'), { from: 'alice@example.org', to: ['flaky@example.test'] });
+    const delivered = await waitFor(() => deliveries.find((d) => d.id === id && d.result === 'accept'), 10_000, 'the second attempt');
+    assert.equal(delivered.attempt, 2);
+    assert.deepEqual(deliveries.filter((d) => d.id === id).map((d) => [d.attempt, d.result]), [[1, 'defer'], [2, 'accept']]);
+    await gone(id);
+    assert.equal(bounces.filter((b) => b.id === id).length, 0);
+  });
+
+  it('bounces a 5xx once, with the failed recipient and the reason, and delivers the others', async () => {
+    const id = await send(server.port(), messageText('mixed'), { from: 'alice@example.org', to: ['ok-mixed@example.test', 'fail-mixed@example.test'] });
+    const bounce = await waitFor(() => bounces.find((b) => b.id === id), 10_000, 'the bounce');
+    assert.deepEqual(bounce.failures, [{ address: 'fail-mixed@example.test', reason: 'failed', code: 550, enhanced: '5.1.1', by: 'test-recorder' }]);
+    assert.match(bounce.bytes.toString('latin1'), /Subject: mixed/);
+    await gone(id);
+    assert.equal(bounces.filter((b) => b.id === id).length, 1);
+    assert.deepEqual(deliveries.filter((d) => d.id === id).map((d) => `${d.address} ${d.result}`).sort(), ['fail-mixed@example.test fail', 'ok-mixed@example.test accept']);
+  });
+
+  it('never bounces a message from the null sender, and still removes it', async () => {
+    const client = await SmtpClient.open(server.port());
+    await client.command('EHLO client.test');
+    assert.equal((await client.command('MAIL FROM:<>')).code, 250);
+    assert.equal((await client.command('RCPT TO:<fail-null@example.test>')).code, 250);
+    assert.equal((await client.command('DATA')).code, 354);
+    client.write(`${messageText('null sender')}.\r\n`);
+    const reply = await client.reply();
+    client.close();
+    assert.equal(reply.code, 250);
+    const id = /queued as (\S+)/.exec(reply.lines.at(-1)!)![1]!;
+    await waitFor(() => deliveries.find((d) => d.id === id && d.result === 'fail'), 10_000, 'the failed attempt');
+    await gone(id);
+    assert.equal(bounces.filter((b) => b.id === id).length, 0);
+    assert.ok(logs.find('not bouncing a message from the null sender').some((line) => line.tid === id));
+  });
+
+  it('records attempts, the next attempt time and the last reply with who gave it', async () => {
+    const address = 'defer-state@example.test';
+    const id = await send(server.port(), messageText('state'), { from: 'alice@example.org', to: [address] });
+    await waitFor(() => deliveries.filter((d) => d.id === id).length >= 2, 10_000, 'two attempts');
+    await until(() => existsSync(join(queueDir, `${id}.state`)), 'the state file exists');
+    const state = JSON.parse(await readFile(join(queueDir, `${id}.state`), 'utf8'));
+    const [rcpt] = state.recipients;
+    assert.equal(rcpt.address, address);
+    assert.equal(rcpt.status, 'deferred');
+    assert.ok(rcpt.attempts >= 1);
+    assert.ok(!Number.isNaN(Date.parse(rcpt.nextAttemptAt)));
+    assert.equal(rcpt.lastReply.code, 451);
+    assert.equal(rcpt.lastReply.by, 'test-recorder');
+    assert.equal(await server.app.admin('queue.delete', { id }).then(() => true), true);
+    await gone(id);
+  });
+});
+
+describe('queue-fs: expiry', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let server: TestServer;
+
+  before(async () => {
+    dir = await tempDir();
+    server = await startQueueServer(dir.path, { dir: join(dir.path, 'queue'), retry: { initial: 0.05, factor: 2, max: 0.1, jitter: 0 }, maxAge: 0.3 });
+  });
+  after(async () => {
+    await server.stop();
+    await dir.remove();
+  });
+
+  it('bounces a recipient still deferred past maxAge with reason expired and the last temporary reply', async () => {
+    const id = await send(server.port(), messageText('expiring'), { from: 'alice@example.org', to: ['defer-expire@example.test'] });
+    const bounce = await waitFor(() => bounces.find((b) => b.id === id), 10_000, 'the expiry bounce');
+    assert.deepEqual(bounce.failures, [{ address: 'defer-expire@example.test', reason: 'expired', code: 451, enhanced: '4.2.0', by: 'test-recorder' }]);
+    assert.ok(deliveries.filter((d) => d.id === id).length >= 2, 'retried before expiring');
+    await until(async () => (await filesOf(join(dir.path, 'queue'), id)).length === 0, 'the expired message is removed');
+    assert.equal(bounces.filter((b) => b.id === id).length, 1);
+  });
+});
