@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { copyFile, link, mkdir, open, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { maildirInfo } from './flags.ts';
+
+/**
+ * Message files in Maildir (https://cr.yp.to/proto/maildir.html): written under tmp/, synced,
+ * then renamed into new/ (or cur/ when they already carry flags), so a file in new/ or cur/ is
+ * always complete. Files are never modified or renamed afterwards; they are only unlinked.
+ */
+
+export const SUBDIRS = ['cur', 'new', 'tmp'] as const;
+
+/** Host part of unique names, with the characters Maildir reserves escaped as the spec says. */
+const HOST = hostname().replace(/\//g, '\\057').replace(/:/g, '\\072').replace(/,/g, '\\054') || 'localhost';
+
+/** A new stable message id (POP3 UIDL): 96 random bits in hex, valid in a file name and a UIDL. */
+export function newMessageId(): string {
+  return randomBytes(12).toString('hex');
+}
+
+export interface FileFacts {
+  readonly id: string;
+  readonly size: number;
+  /** Hash of the dedupe key, so that reconciliation can recover it. */
+  readonly dedupe?: string | undefined;
+  readonly flags?: readonly string[];
+}
+
+/**
+ * The file's place in the mailbox folder: `new/<unique>` or, for a message that has system flags
+ * from the start (APPEND with flags, COPY), `cur/<unique>:2,<letters>` so that a rebuild from
+ * disk gets them back. Unique part: `<seconds>.<id>.<host>,S=<size>[,D=<dedupe>]`.
+ */
+export function messageFileName(facts: FileFacts): string {
+  const base = `${Math.floor(Date.now() / 1000)}.${facts.id}.${HOST},S=${facts.size}${facts.dedupe ? `,D=${facts.dedupe}` : ''}`;
+  const info = maildirInfo(facts.flags ?? []);
+  return info ? `cur/${base}:2,${info}` : `new/${base}`;
+}
+
+export interface ParsedFileName {
+  /** Unique part, without the `:2,` info: it names the message whatever its flags. */
+  readonly base: string;
+  /** Our id, when the name is one we made. */
+  readonly id?: string;
+  readonly dedupe?: string;
+  readonly info: string;
+}
+
+export function parseMessageFileName(name: string): ParsedFileName {
+  const colon = name.indexOf(':');
+  const base = colon === -1 ? name : name.slice(0, colon);
+  const info = colon !== -1 && name.startsWith(':2,', colon) ? name.slice(colon + 3) : '';
+  const ours = /^\d+\.([0-9a-f]{24})\.[^,]*((?:,[A-Z]=[^,]*)*)$/.exec(base);
+  const fields = new Map((ours?.[2] ?? '').split(',').filter(Boolean).map((field) => [field[0]!, field.slice(2)] as const));
+  const dedupe = fields.get('D');
+  return {
+    base,
+    info,
+    ...(ours ? { id: ours[1]! } : {}),
+    ...(dedupe && /^[0-9a-f]{32}$/.test(dedupe) ? { dedupe } : {}),
+  };
+}
+
+/** Makes new entries (or removals) in a directory durable. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Creates a mailbox folder with cur/ new/ tmp/, made durable before it is used. */
+export async function createFolder(path: string): Promise<void> {
+  for (const sub of SUBDIRS) await mkdir(join(path, sub), { recursive: true, mode: 0o700 });
+  await syncDirectory(path);
+}
+
+/**
+ * Writes a message into the folder under `file` ('new/…' or 'cur/…'): tmp/ first, data synced,
+ * mtime set to the internal date (so a rebuild from disk recovers it), renamed into place, and
+ * the target directory synced. When this resolves, the file survives a crash.
+ */
+export async function writeMessageFile(folder: string, file: string, content: Buffer, internalDate: Date): Promise<void> {
+  const temp = join(folder, 'tmp', file.slice(4));
+  const handle = await open(temp, 'wx', 0o600);
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  await handle.close();
+  try {
+    await utimes(temp, internalDate, internalDate);
+    await rename(temp, join(folder, file));
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  await syncDirectory(join(folder, file.slice(0, 3)));
+}
+
+/**
+ * Puts a second name on an existing message file (COPY, MOVE): a hard link is atomic and costs
+ * no space, and files are never modified in place, so sharing the inode is safe. Where links are
+ * not possible, the bytes are copied through tmp/ instead. The caller syncs the directory.
+ */
+export async function linkMessageFile(source: string, folder: string, file: string): Promise<void> {
+  try {
+    await link(source, join(folder, file));
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw err;
+  }
+  const temp = join(folder, 'tmp', file.slice(4));
+  await copyFile(source, temp);
+  const { atime, mtime } = await stat(source);
+  await utimes(temp, atime, mtime);
+  const handle = await open(temp, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, join(folder, file));
+}
+
+/** Bytes [start, end) of a file, clamped to its size. */
+export async function readFileRange(path: string, start: number, end: number | undefined): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const from = Math.min(Math.max(0, start), size);
+    const to = Math.min(end === undefined ? size : Math.max(from, end), size);
+    const buffer = Buffer.alloc(to - from);
+    let done = 0;
+    while (done < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, done, buffer.length - done, from + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done === buffer.length ? buffer : buffer.subarray(0, done);
+  } finally {
+    await handle.close();
+  }
+}
