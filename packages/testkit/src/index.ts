@@ -7,3 +7,5 @@ export { dotStuff, SmtpClient } from './smtp-client.ts';
 export type { Reply } from './smtp-client.ts';
 export { tempDir } from './temp.ts';
 export { fixture } from './fixtures.ts';
+export { posthornBin, runPosthorn, spawnPosthorn } from './spawn.ts';
+export type { Exit, PosthornProcess, ReadyListener, RunResult, SpawnOptions } from './spawn.ts';

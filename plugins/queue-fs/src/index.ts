@@ -4,7 +4,7 @@
  * deliveries through the `deliver` hook with retries, expiry and bounces.
  */
 import { join } from 'node:path';
-import { Queue } from '@posthorn/contracts';
+import { type MessageQueue, Queue } from '@posthorn/contracts';
 import { accept, definePlugin, reply } from '@posthorn/core';
 import { QueueLock } from './lock.ts';
 import { optionsSchema, type QueueFsOptions, retryPolicy } from './options.ts';
@@ -26,10 +26,19 @@ export default definePlugin<QueueFsOptions>({
     const dir = options.dir ? ctx.resolvePath(options.dir) : join(ctx.dataDir, 'queue');
     const store = new QueueStore(dir, ctx.log);
 
+    const tapQueue = (queue: MessageQueue): void => {
+      // Tapped in admin mode too, so `posthorn plugins` shows the same hook order as a server.
+      ctx.on('queue', async (request) => {
+        await queue.enqueue(request.envelope, request.message);
+        return accept(reply(250, '2.0.0', `Ok: queued as ${request.envelope.id}`));
+      });
+    };
+
     if (ctx.mode === 'admin') {
       // A CLI command: no lock, no deliveries; the files are read (and, with the lock, changed) directly.
       const queue = adminQueue(store, ctx.log);
       ctx.provide(Queue, queue);
+      tapQueue(queue);
       ctx.onStop(() => store.close());
       return;
     }
@@ -38,11 +47,7 @@ export default definePlugin<QueueFsOptions>({
     const runner = new Runner({ store, lifecycle: ctx.lifecycle, log: ctx.log, policy: retryPolicy(options), concurrency: options.concurrency });
     const queue = serverQueue(store, runner);
     ctx.provide(Queue, queue);
-
-    ctx.on('queue', async (request) => {
-      await queue.enqueue(request.envelope, request.message);
-      return accept(reply(250, '2.0.0', `Ok: queued as ${request.envelope.id}`));
-    });
+    tapQueue(queue);
 
     let lock: QueueLock | undefined;
     ctx.onStart(async () => {
