@@ -4,6 +4,7 @@ import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { type DnsResolver, type JsonValue, Resolver, type ServiceToken } from '@posthorn/contracts';
 import type { Logger } from 'pino';
 import { coreAdminCommands } from './admin/commands.ts';
+import type { DnsAdvisor } from './admin/dns-records.ts';
 import { ControlServer } from './admin/control.ts';
 import type { LoadedConfig } from './config.ts';
 import { createResolver } from './dns.ts';
@@ -58,6 +59,7 @@ export class App {
   readonly #startHooks: { plugin: string; fn: () => void | Promise<void> }[] = [];
   readonly #stopHooks: { plugin: string; fn: () => void | Promise<void> }[] = [];
   readonly #admin = new Map<string, AdminCommand & { plugin: string }>();
+  readonly #dnsAdvisors: DnsAdvisor[] = [];
   #listeners: SmtpListener[] = [];
   #control: ControlServer | undefined;
   #started = false;
@@ -69,7 +71,8 @@ export class App {
     const timeouts = config.core.timeouts;
     this.#hooks = new HookSet((plugin, hook) => this.#perPluginTimeouts.get(plugin) ?? (hook === 'deliver' ? timeouts.deliver : timeouts.hook));
     this.services.provide(Resolver, 'core', options.resolver ?? createResolver(config.core.dns));
-    for (const [name, command] of Object.entries(coreAdminCommands((token) => this.services.get(token)))) {
+    const dns = { hostname: config.core.hostname, advisors: this.#dnsAdvisors };
+    for (const [name, command] of Object.entries(coreAdminCommands((token) => this.services.get(token), dns))) {
       this.#admin.set(name, { ...command, plugin: 'core' });
     }
   }
@@ -96,7 +99,12 @@ export class App {
 
   readonly lifecycle: Lifecycle = {
     deliver: (delivery) => this.verdicts.deliver(this.#hooks, delivery),
-    bounce: (event) => this.verdicts.notify(this.#hooks, 'bounce', event.log, event),
+    bounce: async (event) => {
+      const [failure] = await this.verdicts.notify(this.#hooks, 'bounce', event.log, event);
+      if (failure) throw failure;
+    },
+    delivered: async (event) => void (await this.verdicts.notify(this.#hooks, 'delivered', event.log, event)),
+    delayed: async (event) => void (await this.verdicts.notify(this.#hooks, 'delayed', event.log, event)),
     enqueue: (request) => this.verdicts.queue(this.#hooks, request),
   };
 
@@ -140,6 +148,7 @@ export class App {
         if (this.#admin.has(name)) throw new PosthornError('PH_PLUGIN_SETUP', `admin command ${name} is already registered by ${this.#admin.get(name)!.plugin}`, { plugin: plugin.name });
         this.#admin.set(name, { ...command, plugin: plugin.name });
       },
+      adviseDns: (advisor) => void this.#dnsAdvisors.push(advisor),
       lifecycle: this.lifecycle,
     };
     try {

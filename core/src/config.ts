@@ -28,6 +28,11 @@ export interface ListenerConfig {
   readonly banner?: string;
   /** Allow AUTH without TLS (for loopback testing only). */
   readonly allowInsecureAuth: boolean;
+  /**
+   * Leave the client's address and names out of the Received field this listener adds: privacy
+   * for users on submission, whose home IP would otherwise travel with every message.
+   */
+  readonly hideClientAddress: boolean;
 }
 
 export interface PluginSpec {
@@ -87,6 +92,7 @@ const listenerSchema = {
     dataTimeout: { type: 'integer', minimum: 1000, default: 600000 },
     banner: { type: 'string', pattern: '^[\\x20-\\x7e]*$' },
     allowInsecureAuth: { type: 'boolean', default: false },
+    hideClientAddress: { type: 'boolean', default: false },
   },
 } as const;
 

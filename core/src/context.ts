@@ -119,4 +119,31 @@ export interface BounceEvent {
   readonly log: Logger;
 }
 
+/** A recipient was delivered (the deliver hook accepted it). */
+export interface DeliveredEvent {
+  readonly envelope: Envelope;
+  readonly recipient: EnvelopeRecipient;
+  readonly recipientIndex: number;
+  /** The positive reply of the delivery (a remote server's 250, or the local store's). */
+  readonly reply: SmtpReply;
+  /** Host or plugin that took the message. */
+  readonly by: string | undefined;
+  read(): Promise<Buffer>;
+  readonly log: Logger;
+}
+
+/** A recipient's delivery failed temporarily and will be tried again. */
+export interface DelayedEvent {
+  readonly envelope: Envelope;
+  readonly recipient: EnvelopeRecipient;
+  readonly recipientIndex: number;
+  /** The temporary failure of the last attempt. */
+  readonly reply: SmtpReply;
+  readonly by: string | undefined;
+  readonly attempts: number;
+  readonly nextAttemptAt: Date;
+  read(): Promise<Buffer>;
+  readonly log: Logger;
+}
+
 export type { MessageContent };

@@ -4,6 +4,8 @@ import type {
   AuthRequest,
   AuthVerdict,
   BounceEvent,
+  DelayedEvent,
+  DeliveredEvent,
   Delivery,
   HeloCommand,
   MessageContent,
@@ -35,6 +37,10 @@ export interface HookSignatures {
   deliver: { args: [delivery: Delivery]; result: Verdict };
   /** Recipients failed permanently or expired; e.g. send a delivery status notification. */
   bounce: { args: [event: BounceEvent]; result: void };
+  /** A recipient was delivered (for success notifications, RFC 3461 NOTIFY=SUCCESS, and metrics). */
+  delivered: { args: [event: DeliveredEvent]; result: void };
+  /** A recipient's delivery was deferred (for delay warnings, RFC 3461 NOTIFY=DELAY, and metrics). */
+  delayed: { args: [event: DelayedEvent]; result: void };
   disconnect: { args: [session: Session]; result: void };
 }
 
@@ -51,7 +57,8 @@ export interface TapOptions {
 }
 
 export const DECISION_HOOKS = ['connect', 'helo', 'auth', 'mailFrom', 'rcpt', 'data', 'queue', 'deliver'] as const;
-export const NOTIFICATION_HOOKS = ['bounce', 'disconnect'] as const;
+export const NOTIFICATION_HOOKS = ['bounce', 'delivered', 'delayed', 'disconnect'] as const;
+export type NotificationHookName = (typeof NOTIFICATION_HOOKS)[number];
 export const HOOK_NAMES: readonly HookName[] = [...DECISION_HOOKS, ...NOTIFICATION_HOOKS];
 
 export type DecisionHookName = (typeof DECISION_HOOKS)[number];
@@ -151,7 +158,7 @@ export class HookSet {
    * Runs a notification hook: every tap, in order. A failing tap is reported to `onFailure` and
    * the others still run.
    */
-  async notify<K extends (typeof NOTIFICATION_HOOKS)[number]>(hook: K, onFailure: (failure: TapFailure) => void, ...args: HookArgs<K>): Promise<void> {
+  async notify<K extends NotificationHookName>(hook: K, onFailure: (failure: TapFailure) => void, ...args: HookArgs<K>): Promise<void> {
     const target = this.#hooks[hook];
     for (const tap of target.taps) {
       try {

@@ -8,6 +8,8 @@ export type {
   AuthRequest,
   AuthVerdict,
   BounceEvent,
+  DelayedEvent,
+  DeliveredEvent,
   Delivery,
   HeloCommand,
   ListenerInfo,
@@ -21,7 +23,7 @@ export { createResolver } from './dns.ts';
 export { ErrorCodes, isPosthornError, PosthornError } from './errors.ts';
 export type { ErrorCode } from './errors.ts';
 export { HOOK_NAMES, HookSet, TapFailure } from './hooks.ts';
-export type { Attributed, HookArgs, HookFn, HookName, HookResult, HookSignatures, TapOptions } from './hooks.ts';
+export type { Attributed, HookArgs, HookFn, HookName, HookResult, HookSignatures, NotificationHookName, TapOptions } from './hooks.ts';
 export { newId } from './ids.ts';
 export { candidateNames, loadPlugins, PluginLoadError, resolvePluginFile } from './loader.ts';
 export type { LoadedPlugin, PluginIssue } from './loader.ts';
@@ -31,7 +33,7 @@ export { HeaderField, HeaderList } from './message/headers.ts';
 export { Message } from './message/message.ts';
 export type { MessageContent } from './message/message.ts';
 export { definePlugin, isPlugin } from './plugin.ts';
-export type { AdminCommand, DeliveryOutcome, Lifecycle, OptionsSchema, Plugin, PluginContext, PluginMeta } from './plugin.ts';
+export type { AdminCommand, DeliveryOutcome, DnsAdvice, Lifecycle, OptionsSchema, Plugin, PluginContext, PluginMeta } from './plugin.ts';
 export { accept, reject, Replies, reply, SmtpReply, tempfail } from './reply.ts';
 export type { Accept, Reject, Verdict } from './reply.ts';
 export { ajv, deepFreeze, validateWithSchema } from './schema.ts';

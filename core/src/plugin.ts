@@ -1,6 +1,6 @@
 import type { JsonValue, ServiceToken } from '@posthorn/contracts';
 import type { Logger } from 'pino';
-import type { BounceEvent, Delivery, QueueRequest } from './context.ts';
+import type { BounceEvent, DelayedEvent, DeliveredEvent, Delivery, QueueRequest } from './context.ts';
 import type { Attributed, HookFn, HookName, TapOptions } from './hooks.ts';
 import type { Verdict } from './reply.ts';
 
@@ -41,12 +41,30 @@ export interface AdminCommand {
   run(args: Readonly<Record<string, JsonValue>>): Promise<JsonValue>;
 }
 
+/** A DNS record an operator should publish, as `posthorn dns-records` prints it. */
+export interface DnsAdvice {
+  /** Owner name, fully qualified with a trailing dot. */
+  readonly name: string;
+  readonly type: string;
+  readonly value: string;
+  /** Why the record is needed, for the operator. */
+  readonly purpose: string;
+}
+
 /** The core's lifecycle steps that plugins may drive (the queue runner, bounce makers). */
 export interface Lifecycle {
   /** Runs the `deliver` hook for one recipient. Never rejects: a failing tap becomes a 451. */
   deliver(delivery: Delivery): Promise<DeliveryOutcome>;
-  /** Runs the `bounce` hook. */
+  /**
+   * Runs the `bounce` hook. Rejects with the first TapFailure when a tap failed (a bounce
+   * maker that could not queue its notification), so the caller can try the bounce again
+   * instead of losing it.
+   */
   bounce(event: BounceEvent): Promise<void>;
+  /** Runs the `delivered` hook; failures are logged, never thrown. */
+  delivered(event: DeliveredEvent): Promise<void>;
+  /** Runs the `delayed` hook; failures are logged, never thrown. */
+  delayed(event: DelayedEvent): Promise<void>;
   /** Runs the `queue` hook for a message the server made itself (bounces, notifications). */
   enqueue(request: QueueRequest): Promise<DeliveryOutcome>;
 }
@@ -76,6 +94,8 @@ export interface PluginContext {
   /** Runs when the server stops, in reverse plugin order; also in admin mode. */
   onStop(fn: () => void | Promise<void>): void;
   admin(name: string, command: AdminCommand): void;
+  /** Adds records to `posthorn dns-records` for a local domain (DKIM keys, for example). */
+  adviseDns(advisor: (domain: string) => DnsAdvice[] | Promise<DnsAdvice[]>): void;
   readonly lifecycle: Lifecycle;
 }
 

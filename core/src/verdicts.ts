@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AuthenticatedUser, AuthRequest, Session } from './context.ts';
-import { type Attributed, type DecisionHookName, type HookArgs, type HookSet, TapFailure } from './hooks.ts';
+import { type Attributed, type DecisionHookName, type HookArgs, type HookSet, type NotificationHookName, TapFailure } from './hooks.ts';
 import { Replies, reject, reply, SmtpReply, type Verdict } from './reply.ts';
 
 const NO_ROUTE = reply(451, '4.3.5', 'No delivery route for this recipient, will retry');
@@ -70,8 +70,18 @@ export class Verdicts {
     return (outcome as Attributed<Verdict> | undefined) ?? { verdict: reject(NO_ROUTE), by: 'core' };
   }
 
-  async notify<K extends 'bounce' | 'disconnect'>(hooks: HookSet, hook: K, log: Logger, ...args: HookArgs<K>): Promise<void> {
-    await hooks.notify(hook, (failure) => log.error({ hook, plugin: failure.plugin, err: failure.cause ?? failure.message }, failure.message), ...args);
+  /** Runs a notification hook; every tap runs, and the failures are logged and returned. */
+  async notify<K extends NotificationHookName>(hooks: HookSet, hook: K, log: Logger, ...args: HookArgs<K>): Promise<TapFailure[]> {
+    const failures: TapFailure[] = [];
+    await hooks.notify(
+      hook,
+      (failure) => {
+        failures.push(failure);
+        log.error({ hook, plugin: failure.plugin, err: failure.cause ?? failure.message }, failure.message);
+      },
+      ...args,
+    );
+    return failures;
   }
 
   async #run(hooks: HookSet, hook: DecisionHookName, log: Logger, args: unknown[]): Promise<Attributed<unknown> | undefined> {

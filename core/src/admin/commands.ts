@@ -1,6 +1,7 @@
 import { Accounts, type JsonValue, Queue, type QueueEntry, type ServiceToken } from '@posthorn/contracts';
 import { PosthornError } from '../errors.ts';
 import type { AdminCommand } from '../plugin.ts';
+import { type DnsAdvisor, dnsRecords } from './dns-records.ts';
 
 type Args = Readonly<Record<string, JsonValue>>;
 
@@ -36,7 +37,10 @@ function summary(entry: QueueEntry): JsonValue {
  * The admin commands the core offers on top of the service contracts, so that every
  * implementation of a contract (files today, PostgreSQL later) gets the same CLI.
  */
-export function coreAdminCommands(service: <T>(token: ServiceToken<T>) => T | undefined): Record<string, AdminCommand> {
+export function coreAdminCommands(
+  service: <T>(token: ServiceToken<T>) => T | undefined,
+  dns: { readonly hostname: string; readonly advisors: readonly DnsAdvisor[] },
+): Record<string, AdminCommand> {
   const queue = () => {
     const q = service(Queue);
     if (!q) throw new PosthornError('PH_SERVICE_MISSING', 'no queue plugin is configured');
@@ -48,6 +52,10 @@ export function coreAdminCommands(service: <T>(token: ServiceToken<T>) => T | un
     return a;
   };
   return {
+    'dns.records': {
+      description: 'Records a local domain needs in DNS: MX, SPF, DKIM, DMARC, and PTR advice',
+      run: (args) => dnsRecords(args, dns.hostname, service, dns.advisors),
+    },
     'queue.list': {
       description: 'List queued messages with per-recipient state',
       run: async () => (await queue().list()).map(summary),

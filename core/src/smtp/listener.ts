@@ -245,6 +245,7 @@ export class SmtpListener {
         id: tx.id,
         recipients: recipients.map((r) => r.address),
         date: new Date(),
+        hideClient: this.config.hideClientAddress,
       }),
     );
     const refusal = await this.#runtime.verdicts.decide(hooks, 'data', tx.log, undefined, tx, message);

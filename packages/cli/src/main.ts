@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { GLOBAL_OPTIONS, OPTIONS, type CommandContext, type CommandGroup, type CommandSpec, type OptionValues } from './commands/command.ts';
 import { COMMANDS, isGroup } from './commands/index.ts';
+import { pluginCommand } from './commands/plugin-command.ts';
 import { CliError, describeError, UsageError } from './errors.ts';
 import { commandHelp, groupHelp, mainHelp } from './help.ts';
 import { print, printError } from './output.ts';
@@ -59,6 +60,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 /** Finds the command and checks its options and arguments; throws UsageError. */
 export function parseCommandLine(argv: readonly string[]): Parsed {
+  const pluginCall = pluginCommandLine(argv);
+  if (pluginCall) return pluginCall;
   let values: OptionValues;
   let positionals: string[];
   let tokens: NonNullable<ReturnType<typeof parseArgs>['tokens']>;
@@ -111,6 +114,26 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
     if (value === '') throw new UsageError(`${command.args[index]!.name.toUpperCase()} is empty`, command.name);
   }
   return { kind: 'run', command, args: rest, options: values };
+}
+
+/**
+ * `posthorn GROUP ACTION ...` where GROUP is none of the CLI's own commands: an admin command a
+ * plugin registered as GROUP.ACTION. Its flags are the plugin's, so they are parsed loosely.
+ */
+function pluginCommandLine(argv: readonly string[]): Parsed | undefined {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } }, allowPositionals: true, strict: false });
+  } catch {
+    return undefined;
+  }
+  const [group, action, ...rest] = parsed.positionals;
+  if (group === undefined || action === undefined || COMMANDS.some((entry) => entry.name === group)) return undefined;
+  if (!/^[a-z][a-z0-9-]*$/.test(group) || !/^[a-z][a-z0-9-]*$/.test(action)) return undefined;
+  const flags = parsed.values as Record<string, string | boolean>;
+  if (flags.help) return { kind: 'help', text: `usage: posthorn ${group} ${action} [ARGS] [--option value]\nRuns the admin command ${group}.${action} that a plugin registered; 'posthorn plugins' lists them.` };
+  const command = pluginCommand(group, action, rest, flags);
+  return { kind: 'run', command, args: [], options: { ...(typeof flags.config === 'string' ? { config: flags.config } : {}), ...(flags.json ? { json: true } : {}) } };
 }
 
 /** node:util's messages explain `--` escaping at length; the first sentence is enough. */

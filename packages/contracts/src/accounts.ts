@@ -41,6 +41,9 @@ export interface AccountDirectory {
   /** Whether the directory can hand out a shared secret for challenge mechanisms (APOP, CRAM-MD5). */
   readonly supportsSharedSecrets: boolean;
 
+  /** The local domains, lower case. */
+  listDomains(): Promise<string[]>;
+
   /** Administration: used by `posthorn user ...`. */
   listAccounts(): Promise<Account[]>;
   addAccount(address: string, password: string, options?: { displayName?: string }): Promise<Account>;

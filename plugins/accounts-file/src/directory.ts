@@ -145,6 +145,10 @@ export class FileAccountDirectory implements AccountDirectory {
     return this.#snapshot.user(id)?.account ?? null;
   }
 
+  async listDomains(): Promise<string[]> {
+    return [...this.#snapshot.domains];
+  }
+
   async listAccounts(): Promise<Account[]> {
     return this.#snapshot.accounts;
   }

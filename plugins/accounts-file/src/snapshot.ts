@@ -199,8 +199,9 @@ export class Snapshot {
     return !domain.endsWith('.') && this.#domains.has(domain.toLowerCase());
   }
 
+  /** The local domains, sorted. */
   get domains(): readonly string[] {
-    return [...this.#domains];
+    return [...this.#domains].sort();
   }
 
   resolveRecipient(address: string): RecipientResolution {

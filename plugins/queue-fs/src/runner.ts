@@ -1,7 +1,7 @@
 import type { Envelope, QueueEntry } from '@posthorn/contracts';
 import { type BounceEvent, type DeliveryOutcome, type Lifecycle, reply, SmtpReply } from '@posthorn/core';
 import type { Logger } from 'pino';
-import { afterTemporaryFailure } from './backoff.ts';
+import { afterTemporaryFailure, retryDelay } from './backoff.ts';
 import { DueQueue } from './due-queue.ts';
 import { Fifo } from './fifo.ts';
 import type { RetryPolicy } from './options.ts';
@@ -10,6 +10,8 @@ import type { QueueStore } from './store.ts';
 
 /** The reply given to a bounce for an expired recipient that never got one (should not happen). */
 const EXPIRED = reply(451, '4.4.7', 'Delivery time expired');
+/** The reply given to the delivered hook when the deliver tap accepted without one. */
+const DELIVERED = reply(250, '2.0.0', 'Delivered');
 
 /**
  * Bytes of freshly queued messages kept in memory for their first attempt. Under a backlog
@@ -38,6 +40,8 @@ interface Tracked {
   cached: Buffer | undefined;
   /** Tail of this message's file operations, which run one at a time (see #exclusive). */
   io: Promise<void>;
+  /** Bounce attempts that failed (a bounce maker could not queue its notification). */
+  bounceFailures: number;
 }
 
 /** The recipients of one message attempted together; state is saved once they all answered. */
@@ -123,6 +127,7 @@ export class Runner {
       stateOnDisk: state !== undefined,
       cached,
       io: Promise.resolve(),
+      bounceFailures: 0,
     };
     this.#entries.set(envelope.id, entry);
     if (this.#phase === 'running') this.#settle(entry);
@@ -281,7 +286,26 @@ export class Runner {
       return;
     }
     if (this.#abandoned() || entry.removed) return;
-    entry.recipients[index] = this.#outcomeState(entry, recipient, attempt, outcome, Date.now());
+    const state = this.#outcomeState(entry, recipient, attempt, outcome, Date.now());
+    entry.recipients[index] = state;
+    await this.#announce(entry, index, state, outcome.by, round);
+  }
+
+  /** Tells the delivered/delayed hooks (success and delay notifications, metrics). */
+  async #announce(entry: Tracked, index: number, state: StoredRecipient, by: string | undefined, round: Round): Promise<void> {
+    const common = {
+      envelope: entry.envelope,
+      recipient: entry.envelope.recipients[index]!,
+      recipientIndex: index,
+      by,
+      read: () => (round.message ??= entry.cached ? Promise.resolve(entry.cached) : this.#store.readMessage(entry.envelope.id).then((stored) => stored.message)),
+      log: entry.log,
+    };
+    if (state.status === 'delivered') {
+      await this.#lifecycle.delivered({ ...common, reply: state.lastReply ? SmtpReply.from(state.lastReply) : DELIVERED });
+    } else if (state.status === 'deferred' && state.lastReply && state.nextAttemptAt) {
+      await this.#lifecycle.delayed({ ...common, reply: SmtpReply.from(state.lastReply), attempts: state.attempts, nextAttemptAt: new Date(state.nextAttemptAt) });
+    }
   }
 
   #outcomeState(entry: Tracked, recipient: StoredRecipient, attempts: number, outcome: DeliveryOutcome, now: number): StoredRecipient {
@@ -360,7 +384,19 @@ export class Runner {
           read: async () => entry.cached ?? (await this.#store.readMessage(id)).message,
           log: entry.log,
         };
-        await this.#lifecycle.bounce(event);
+        try {
+          await this.#lifecycle.bounce(event);
+        } catch (err) {
+          // A bounce maker could not queue its notification: keep the message and bounce again
+          // later rather than lose the notice. (lifecycle.bounce already logged the plugin.)
+          entry.bounceFailures++;
+          const at = Date.now() + retryDelay(entry.bounceFailures, this.#policy);
+          entry.log.warn({ err: (err as Error).message, retryAt: new Date(at).toISOString() }, 'bounce failed; will try again');
+          entry.busy = false;
+          entry.dueAt = at;
+          this.#due.push(id, at);
+          return;
+        }
         entry.bouncedAt = new Date().toISOString();
         try {
           await this.#exclusive(entry, async () => {

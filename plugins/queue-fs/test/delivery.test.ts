@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { captureLogs, SmtpClient, tempDir, type TestServer } from '@posthorn/testkit';
 import { decodeMessageFile } from '../src/format.ts';
-import { bounces, deliveries, overrides, waitFor } from './fixtures/recorder.ts';
+import { bounces, control, deliveries, notices, overrides, waitFor } from './fixtures/recorder.ts';
 import { filesOf, messageText, send, startQueueServer, until } from './helpers.ts';
 
 describe('queue-fs: accept, deliver, retry, bounce', () => {
@@ -99,6 +99,23 @@ describe('queue-fs: accept, deliver, retry, bounce', () => {
     assert.equal(await server.app.admin('queue.delete', { id }).then(() => true), true);
     await gone(id);
   });
+
+  it('tells the delayed and delivered hooks about each outcome', async () => {
+    const id = await send(server.port(), messageText('notices'), { from: 'alice@example.org', to: ['flaky-notice@example.test'] });
+    await waitFor(() => notices.includes(`delivered ${id} flaky-notice@example.test 250`), 10_000, 'the delivered notice');
+    assert.ok(notices.includes(`delayed ${id} flaky-notice@example.test 451 attempts=1`), notices.join('\n'));
+    await gone(id);
+  });
+
+  it('keeps a message whose bounce failed and bounces it again later', async () => {
+    control.failBounces = 1;
+    const id = await send(server.port(), messageText('bounce retry'), { from: 'alice@example.org', to: ['fail-retry@example.test'] });
+    await waitFor(() => notices.includes(`bounce-failed ${id}`), 10_000, 'the failed bounce');
+    assert.ok((await filesOf(queueDir, id)).length > 0, 'the message stays queued after a failed bounce');
+    await waitFor(() => bounces.some((b) => b.id === id), 10_000, 'the second bounce');
+    await gone(id);
+    assert.equal(bounces.filter((b) => b.id === id).length, 1);
+  });
 });
 
 describe('queue-fs: expiry', () => {
@@ -122,4 +139,5 @@ describe('queue-fs: expiry', () => {
     await until(async () => (await filesOf(join(dir.path, 'queue'), id)).length === 0, 'the expired message is removed');
     assert.equal(bounces.filter((b) => b.id === id).length, 1);
   });
+
 });

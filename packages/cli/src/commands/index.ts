@@ -125,8 +125,17 @@ const queue: CommandGroup = {
   ],
 };
 
+const dnsRecords: CommandSpec = {
+  name: 'dns-records',
+  summary: 'print the DNS records a local domain needs: MX, SPF, DKIM, DMARC, PTR advice',
+  args: [{ name: 'domain', optional: true }],
+  options: ['json'],
+  details: `Without DOMAIN: every local domain of the account directory. Plugins add their own records (DKIM keys).\n${ADMIN_HELP}`,
+  run: lazy(() => import('./dns-records.ts'), (m) => m.dnsRecords),
+};
+
 /** Every command, in the order help lists them: single commands and groups of subcommands. */
-export const COMMANDS: readonly (CommandSpec | CommandGroup)[] = [start, checkConfig, plugins, user, queue];
+export const COMMANDS: readonly (CommandSpec | CommandGroup)[] = [start, checkConfig, plugins, user, queue, dnsRecords];
 
 export function isGroup(entry: CommandSpec | CommandGroup): entry is CommandGroup {
   return 'commands' in entry;
