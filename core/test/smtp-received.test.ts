@@ -119,3 +119,27 @@ describe('Received trace field', () => {
     }
   });
 });
+
+describe('Received trace field with hideClientAddress', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let server: TestServer;
+
+  before(async () => {
+    dir = await tempDir();
+    server = await startTestServer({ listeners: [{ role: 'mx', hideClientAddress: true }], plugins: [fixture('memory-queue')] }, { dir: dir.path });
+  });
+  after(async () => {
+    await server.stop();
+    await dir.remove();
+  });
+
+  it('leaves out the client address and names', async () => {
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.port(), name: 'home-pc.example', ignoreTLS: true });
+    const info = await transport.sendMail({ from: 'a@example.org', to: 'bob@localhost', subject: 'private', text: 'hidden\n' });
+    transport.close();
+    const id = queueIdOf(info.response);
+    const received = topField(storedById(id).message);
+    assert.match(received.value, new RegExp(`^by mx\\.test \\(Posthorn\\) with ESMTP id ${id} for <bob@localhost>; `));
+    assert.doesNotMatch(storedById(id).message.toString('latin1'), /127\.0\.0\.1|home-pc/);
+  });
+});
