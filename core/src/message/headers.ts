@@ -117,6 +117,20 @@ export class HeaderList {
     this.#fields[index] = field;
   }
 
+  /**
+   * Replaces one field (the very object from `fields`) by `name: value` in the same place;
+   * every other field stays byte-exact. Added for header fixers that must fold one over-long
+   * line without moving it (a Received field keeps its place among the trace fields).
+   * Returns false when the field is not in the list.
+   */
+  replaceField(field: HeaderField, value: string): boolean {
+    const index = this.#fields.indexOf(field);
+    if (index === -1) return false;
+    const replacement = HeaderField.create(field.name, value);
+    this.#fields = this.#fields.map((existing, i) => (i === index ? replacement : existing));
+    return true;
+  }
+
   /** The header block as bytes, each field followed by CRLF (no blank line). */
   toBuffer(): Buffer {
     return Buffer.from(this.#fields.map((field) => `${field.raw}\r\n`).join(''), 'latin1');

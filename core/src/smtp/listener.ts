@@ -57,6 +57,9 @@ export class SmtpListener {
         key: runtime.tls.key,
         cert: runtime.tls.cert,
         hideREQUIRETLS: true,
+        // DSN (RFC 3461) is advertised only when some plugin turns failures into notifications:
+        // a client that asks for NOTIFY/RET must not be told yes by a server that drops them.
+        hideDSN: !runtime.hooks().isUsed('bounce'),
         // smtp-server hides ENHANCEDSTATUSCODES unless told otherwise: without this its own
         // replies (503, 552, 452...) carried no enhanced code and EHLO did not advertise it.
         hideENHANCEDSTATUSCODES: false,

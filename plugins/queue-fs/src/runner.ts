@@ -42,6 +42,8 @@ interface Tracked {
   io: Promise<void>;
   /** Bounce attempts that failed (a bounce maker could not queue its notification). */
   bounceFailures: number;
+  /** Finished: its files are being removed. */
+  leaving: boolean;
 }
 
 /** The recipients of one message attempted together; state is saved once they all answered. */
@@ -108,7 +110,8 @@ export class Runner {
    * bytes just written, spares the first round a read from disk.
    */
   add(envelope: Envelope, size: number, state: MessageState | undefined, message?: Buffer): void {
-    if (this.#entries.has(envelope.id)) return;
+    const known = this.#entries.get(envelope.id);
+    if (known && !known.leaving) return;
     const cached = message && this.#cachedBytes + message.length <= CACHE_BYTES ? message : undefined;
     if (cached) this.#cachedBytes += cached.length;
     const now = Date.now();
@@ -128,6 +131,7 @@ export class Runner {
       cached,
       io: Promise.resolve(),
       bounceFailures: 0,
+      leaving: false,
     };
     this.#entries.set(envelope.id, entry);
     if (this.#phase === 'running') this.#settle(entry);
@@ -411,12 +415,15 @@ export class Runner {
     }
     this.#uncache(entry);
     if (entry.removed || this.#abandoned()) return;
+    // From here the files are going: an enqueue of the same id now is a new message (add()
+    // replaces this entry instead of taking the id for one it already knows).
+    entry.leaving = true;
     try {
       await this.#exclusive(entry, () => this.#store.remove(id, entry.stateOnDisk));
     } catch (err) {
       entry.log.error({ err }, 'cannot remove a finished message; the next start will finish it');
     }
-    this.#entries.delete(id);
+    if (this.#entries.get(id) === entry) this.#entries.delete(id);
     entry.log.debug('message left the queue');
   }
 

@@ -128,7 +128,14 @@ export class QueueStore {
    */
   async #existingIsValid(id: string): Promise<boolean> {
     const path = this.messagePath(id);
-    const handle = await open(path, 'r');
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (err) {
+      // Removed between our EEXIST and this open (the runner finished it): write it anew.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
     try {
       decodeMessageFile(await handle.readFile(), id);
       await handle.datasync();
