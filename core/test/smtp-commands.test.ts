@@ -53,11 +53,29 @@ describe('SMTP commands and limits', () => {
       client.close();
     });
 
-    it('on the submission role advertises AUTH but wants TLS first', async () => {
+    it('on the submission role offers AUTH only after STARTTLS, and refuses it before', async () => {
       const client = await SmtpClient.open(server.port('submission'));
       const ehlo = await command(client, 'EHLO client.test');
-      assert.ok(ehlo.lines.some((line) => /^AUTH\b.*PLAIN/.test(line)), JSON.stringify(ehlo.lines));
+      assert.ok(!ehlo.lines.some((line) => /^AUTH\b/.test(line)), `AUTH offered before TLS: ${JSON.stringify(ehlo.lines)}`);
       await command(client, `AUTH PLAIN ${Buffer.from('\0ann\0secret').toString('base64')}`, 538, '5.7.11');
+      await client.startTls();
+      const secured = await command(client, 'EHLO client.test');
+      assert.ok(secured.lines.some((line) => /^AUTH\b.*PLAIN/.test(line)), JSON.stringify(secured.lines));
+      client.close();
+    });
+
+    it('refuses a non-ASCII local part without SMTPUTF8 with 553 5.6.7, and takes it with SMTPUTF8', async () => {
+      const client = await open();
+      await command(client, 'EHLO client.test');
+      client.write(Buffer.from('MAIL FROM:<jürgen@example.org>\r\n', 'utf8'));
+      expectReply(await client.reply(), 553, '5.6.7');
+      await command(client, 'MAIL FROM:<a@example.org>', 250, '2.1.0');
+      client.write(Buffer.from('RCPT TO:<jürgen@localhost>\r\n', 'utf8'));
+      expectReply(await client.reply(), 553, '5.6.7');
+      await command(client, 'RSET', 250, '2.0.0');
+      await command(client, 'MAIL FROM:<a@example.org> SMTPUTF8', 250, '2.1.0');
+      client.write(Buffer.from('RCPT TO:<jürgen@localhost>\r\n', 'utf8'));
+      expectReply(await client.reply(), 250, '2.1.5');
       client.close();
     });
 

@@ -86,6 +86,12 @@ class PosthornConnection extends SMTPConnection {
   }
 
   override send(code: number, data?: string | string[], context?: string | false): void {
+    if (code === 250 && Array.isArray(data) && !this.secure && !this._server.options.allowInsecureAuth) {
+      // The EHLO reply (the only multi-line 250). AUTH that would be refused before TLS is not
+      // offered either (RFC 4954 4: do not advertise what cannot be used); after STARTTLS the
+      // client's new EHLO sees it.
+      data = data.filter((line) => !/^AUTH\b/i.test(line));
+    }
     if (typeof data === 'string' && EXPLICIT_ENHANCED.test(data)) {
       // A Posthorn reply: the text already starts with its enhanced code.
       super.send(code, data.includes('\n') ? data.split('\n') : data, false);

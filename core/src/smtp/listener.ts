@@ -28,6 +28,15 @@ export interface ListenerRuntime {
 const SESSION = Symbol('posthorn.session');
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
+/**
+ * A local part with non-ASCII characters is only allowed with SMTPUTF8 (RFC 6531 3.4). The
+ * domain is not checked: smtp-server itself turns A-labels (xn--) into U-labels.
+ */
+function needsSmtpUtf8(address: string): boolean {
+  const at = address.lastIndexOf('@');
+  return /[^\x00-\x7f]/.test(at === -1 ? address : address.slice(0, at));
+}
+
 /** An error smtp-server turns into a reply: the text carries the enhanced code in front. */
 function replyError(reply: SmtpReply): Error & { responseCode: number } {
   return Object.assign(new Error(reply.text), { responseCode: reply.code });
@@ -168,6 +177,7 @@ export class SmtpListener {
 
   #onMailFrom(address: SMTPServerAddress, raw: RawSession, done: (err?: Error | null) => void): void {
     const session = this.#session(raw);
+    if (needsSmtpUtf8(address.address) && !session.smtpUtf8) return done(replyError(Replies.nonAsciiWithoutSmtpUtf8));
     const tx = new SmtpTransaction(newId(), session, { address: address.address, params: paramsOf(address) });
     session.transaction = tx;
     this.#runtime.verdicts.decide(this.#runtime.hooks(), 'mailFrom', tx.log, undefined, tx).then((refusal) => {
@@ -180,6 +190,7 @@ export class SmtpListener {
     const session = this.#session(raw);
     const tx = session.transaction;
     if (!tx) return done(replyError(Replies.internalError));
+    if (needsSmtpUtf8(address.address) && !session.smtpUtf8) return done(replyError(Replies.nonAsciiWithoutSmtpUtf8));
     const recipient = { address: address.address, params: paramsOf(address) };
     // Nobody accepting a recipient means no: never an open relay.
     this.#runtime.verdicts.decide(this.#runtime.hooks(), 'rcpt', tx.log, Replies.relayDenied, tx, recipient).then((refusal) => done(refusal ? replyError(refusal) : null));

@@ -121,19 +121,50 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
  * plugin registered as GROUP.ACTION. Its flags are the plugin's, so they are parsed loosely.
  */
 function pluginCommandLine(argv: readonly string[]): Parsed | undefined {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } }, allowPositionals: true, strict: false });
-  } catch {
-    return undefined;
-  }
-  const [group, action, ...rest] = parsed.positionals;
+  const { positionals, flags } = splitPluginArguments(argv);
+  const [group, action, ...rest] = positionals;
   if (group === undefined || action === undefined || COMMANDS.some((entry) => entry.name === group)) return undefined;
   if (!/^[a-z][a-z0-9-]*$/.test(group) || !/^[a-z][a-z0-9-]*$/.test(action)) return undefined;
-  const flags = parsed.values as Record<string, string | boolean>;
   if (flags.help) return { kind: 'help', text: `usage: posthorn ${group} ${action} [ARGS] [--option value]\nRuns the admin command ${group}.${action} that a plugin registered; 'posthorn plugins' lists them.` };
   const command = pluginCommand(group, action, rest, flags);
   return { kind: 'run', command, args: [], options: { ...(typeof flags.config === 'string' ? { config: flags.config } : {}), ...(flags.json ? { json: true } : {}) } };
+}
+
+/**
+ * Splits a plugin command line without knowing the plugin's options: `--name=value`,
+ * `--name value` (when the next word is not an option), `--name` alone (true), `-h`; the rest
+ * are positional. So `dkim keygen example.org --selector s1 --force` reads as meant; a flag
+ * that takes no value belongs after the positional arguments (or write `--flag=true`).
+ */
+export function splitPluginArguments(argv: readonly string[]): { positionals: string[]; flags: Record<string, string | boolean> } {
+  const positionals: string[] = [];
+  const flags: Record<string, string | boolean> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (word === '-h') {
+      flags.help = true;
+    } else if (word.startsWith('--') && word.length > 2) {
+      const eq = word.indexOf('=');
+      if (eq !== -1) {
+        flags[word.slice(2, eq)] = word.slice(eq + 1);
+      } else {
+        const next = argv[i + 1];
+        if (next !== undefined && !next.startsWith('-')) {
+          flags[word.slice(2)] = next;
+          i++;
+        } else {
+          flags[word.slice(2)] = true;
+        }
+      }
+    } else {
+      positionals.push(word);
+    }
+  }
+  return { positionals, flags };
 }
 
 /** node:util's messages explain `--` escaping at length; the first sentence is enough. */

@@ -85,3 +85,14 @@ describe('posthorn --help and usage errors', () => {
     assert.match(result.stderr, /^posthorn: PH_CONFIG_NOT_FOUND: /);
   });
 });
+
+describe('plugin command arguments', () => {
+  it('reads --name value, --name=value and a trailing bare flag', async () => {
+    const { splitPluginArguments } = await import('../src/main.ts');
+    assert.deepEqual(splitPluginArguments(['dkim', 'keygen', 'example.org', '--selector', 's1', '--bits=3072', '--force']), {
+      positionals: ['dkim', 'keygen', 'example.org'],
+      flags: { selector: 's1', bits: '3072', force: true },
+    });
+    assert.deepEqual(splitPluginArguments(['a', 'b', '--', '--not-a-flag']), { positionals: ['a', 'b', '--not-a-flag'], flags: {} });
+  });
+});

@@ -9,3 +9,5 @@ export { tempDir } from './temp.ts';
 export { fixture } from './fixtures.ts';
 export { posthornBin, runPosthorn, spawnPosthorn } from './spawn.ts';
 export type { Exit, PosthornProcess, ReadyListener, RunResult, SpawnOptions } from './spawn.ts';
+export { startSmtpSink } from './sink.ts';
+export type { SinkAddress, SinkAnswer, SinkBehaviour, SinkEnvelope, SinkSession, SinkTransaction, SinkVerdict, SmtpSink, SmtpSinkOptions } from './sink.ts';

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 
 export interface Reply {
   readonly code: number;
@@ -15,13 +15,18 @@ export interface Reply {
  * as they come, so tests can send malformed, pipelined or hostile input.
  */
 export class SmtpClient {
-  readonly #socket: Socket;
+  // Not readonly: startTls() swaps the plain socket for the TLS one wrapped around it.
+  #socket: Socket;
   #buffer = '';
   #waiters: (() => void)[] = [];
   #closed = false;
 
   private constructor(socket: Socket) {
     this.#socket = socket;
+    this.#attach(socket);
+  }
+
+  #attach(socket: Socket): void {
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => {
       this.#buffer += chunk;
@@ -55,6 +60,34 @@ export class SmtpClient {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** True once the connection is encrypted (implicit TLS or after startTls()). */
+  get encrypted(): boolean {
+    return Boolean((this.#socket as TLSSocket).encrypted);
+  }
+
+  /**
+   * Sends STARTTLS and, on a 220, upgrades the connection (RFC 3207); returns the reply. The
+   * server's certificate is not verified (tests use self-signed ones). As RFC 3207 5 requires,
+   * nothing the server sent before the handshake survives it: unread bytes make this throw.
+   */
+  async startTls(options: { servername?: string } = {}): Promise<Reply> {
+    const reply = await this.command('STARTTLS');
+    if (reply.code !== 220) return reply;
+    if (this.#buffer) throw new Error(`data after the STARTTLS reply: ${JSON.stringify(this.#buffer)}`);
+    const plain = this.#socket;
+    // The TLS socket reads the connection from now on; the plain socket's listeners must not
+    // see its close or mistake ciphertext for replies.
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('close');
+    const secure = await new Promise<TLSSocket>((resolveTls, rejectTls) => {
+      const socket = tlsConnect({ socket: plain, rejectUnauthorized: false, ...(options.servername ? { servername: options.servername } : {}) }, () => resolveTls(socket));
+      socket.once('error', rejectTls);
+    });
+    this.#socket = secure;
+    this.#attach(secure);
+    return reply;
   }
 
   #wake(): void {

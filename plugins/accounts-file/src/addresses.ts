@@ -4,10 +4,12 @@
  * nobody expects `Alice@` and `alice@` to be two people, so lookups fold them too.
  */
 
+import { domainToASCII } from 'node:url';
+
 export interface ParsedAddress {
   /** The local part as written. */
   readonly local: string;
-  /** Lower-cased domain, exactly as given otherwise (a trailing dot is kept). */
+  /** Lower-cased domain in A-label form, exactly as given otherwise (a trailing dot is kept). */
   readonly domain: string;
 }
 
@@ -18,7 +20,17 @@ const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](
 export function parseAddress(address: string): ParsedAddress | undefined {
   const at = address.lastIndexOf('@');
   if (at <= 0 || at === address.length - 1) return undefined;
-  return { local: address.slice(0, at), domain: address.slice(at + 1).toLowerCase() };
+  return { local: address.slice(0, at), domain: asciiDomain(address.slice(at + 1)) };
+}
+
+/**
+ * One form for every domain: lower case, internationalized labels as A-labels (`xn--...`).
+ * smtp-server hands over U-labels (it decodes A-labels), files may hold either.
+ */
+export function asciiDomain(domain: string): string {
+  const lower = domain.toLowerCase();
+  if (/^[\x00-\x7f]*$/.test(lower)) return lower;
+  return domainToASCII(lower) || lower;
 }
 
 export function isDomainName(domain: string): boolean {

@@ -1,5 +1,5 @@
 import type { Account, RecipientResolution } from '@posthorn/contracts';
-import { canonicalAddress, isDomainName, lookupKey, parseAddress, stripTag } from './addresses.ts';
+import { asciiDomain, canonicalAddress, isDomainName, lookupKey, parseAddress, stripTag } from './addresses.ts';
 import { type AccountsFile, quotaBytes } from './file-format.ts';
 import { checkPasswordHash } from './passwords.ts';
 
@@ -60,11 +60,11 @@ export class Snapshot {
 
     const domains = new Set<string>();
     for (const [index, domain] of (data.domains ?? []).entries()) {
-      const lower = domain.toLowerCase();
+      const lower = asciiDomain(domain);
       if (!isDomainName(lower)) issues.push({ pointer: pointerOf('domains', String(index)), message: `not a domain name: ${JSON.stringify(domain)}` });
       domains.add(lower);
     }
-    for (const domain of extraDomains) domains.add(domain.toLowerCase());
+    for (const domain of extraDomains) domains.add(asciiDomain(domain));
 
     const users = new Map<string, { id: string; key: string; entry: NonNullable<NonNullable<AccountsFile['users']>[string]> | null }>();
     for (const [address, entry] of Object.entries(data.users ?? {})) {
@@ -89,7 +89,7 @@ export class Snapshot {
       const pointer = pointerOf('aliases', name);
       let key: string;
       if (name.startsWith('@')) {
-        key = name.toLowerCase();
+        key = `@${asciiDomain(name.slice(1))}`;
         if (!domains.has(key.slice(1))) issues.push({ pointer, message: `catch-all for ${key.slice(1)}, which is not a local domain` });
       } else {
         const id = canonicalAddress(name);
@@ -196,7 +196,7 @@ export class Snapshot {
 
   isLocalDomain(domain: string): boolean {
     // A trailing dot makes an absolute name; we never treat it as one of ours (RFC 5321 does not allow it in addresses).
-    return !domain.endsWith('.') && this.#domains.has(domain.toLowerCase());
+    return !domain.endsWith('.') && this.#domains.has(asciiDomain(domain));
   }
 
   /** The local domains, sorted. */

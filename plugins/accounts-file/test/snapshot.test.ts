@@ -163,3 +163,20 @@ describe('accounts file: recipient resolution', () => {
     assert.deepEqual([...snapshot.user('bob@example.org')!.account.addresses], ['Bob@example.org']);
   });
 });
+
+describe('accounts file: internationalized domains', () => {
+  it('treats U-labels and A-labels as one domain, wherever each is written', () => {
+    // smtp-server hands over U-labels; the file may hold either form.
+    const snapshot = load(`
+domains: [bücher.example]
+users:
+  u@xn--bcher-kva.example: {}
+aliases:
+  "@BÜCHER.example": u@bücher.example
+`);
+    assert.equal(snapshot.isLocalDomain('bücher.example'), true);
+    assert.equal(snapshot.isLocalDomain('xn--bcher-kva.example'), true);
+    assert.deepEqual(snapshot.resolveRecipient('u@bücher.example'), { kind: 'local', accounts: ['u@xn--bcher-kva.example'] });
+    assert.deepEqual(snapshot.resolveRecipient('other@bücher.example'), { kind: 'local', accounts: ['u@xn--bcher-kva.example'] });
+  });
+});
