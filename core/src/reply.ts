@@ -128,5 +128,6 @@ export const Replies = Object.freeze({
   shuttingDown: reply(421, '4.3.2', 'Service shutting down, try again later'),
   authUnavailable: reply(454, '4.7.0', 'Authentication temporarily unavailable'),
   authFailed: reply(535, '5.7.8', 'Authentication credentials invalid'),
+  unknownParameter: reply(555, '5.5.4', 'Unsupported MAIL FROM or RCPT TO parameter'),
   nonAsciiWithoutSmtpUtf8: reply(553, '5.6.7', 'Non-ASCII address needs the SMTPUTF8 parameter'),
 });

@@ -64,6 +64,16 @@ describe('SMTP commands and limits', () => {
       client.close();
     });
 
+    it('refuses unknown MAIL FROM and RCPT TO parameters with 555 5.5.4 and takes the known ones', async () => {
+      const client = await open();
+      await command(client, 'EHLO client.test');
+      await command(client, 'MAIL FROM:<a@example.org> FOO=BAR', 555, '5.5.4');
+      await command(client, 'MAIL FROM:<a@example.org> SIZE=100 BODY=8BITMIME RET=HDRS ENVID=abc', 250, '2.1.0');
+      await command(client, 'RCPT TO:<bob@localhost> XYZZY=1', 555, '5.5.4');
+      await command(client, 'RCPT TO:<bob@localhost> NOTIFY=FAILURE ORCPT=rfc822;bob@localhost', 250, '2.1.5');
+      client.close();
+    });
+
     it('refuses a non-ASCII local part without SMTPUTF8 with 553 5.6.7, and takes it with SMTPUTF8', async () => {
       const client = await open();
       await command(client, 'EHLO client.test');

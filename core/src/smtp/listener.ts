@@ -28,6 +28,14 @@ export interface ListenerRuntime {
 const SESSION = Symbol('posthorn.session');
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
+/** ESMTP parameters this server implements (RFC 1870, 6152, 6531, 3461, 4954); others get 555. */
+const MAIL_PARAMS = new Set(['SIZE', 'BODY', 'SMTPUTF8', 'RET', 'ENVID', 'AUTH']);
+const RCPT_PARAMS = new Set(['NOTIFY', 'ORCPT']);
+
+function unknownParam(params: Readonly<Record<string, string>>, known: ReadonlySet<string>): string | undefined {
+  return Object.keys(params).find((name) => !known.has(name));
+}
+
 /**
  * A local part with non-ASCII characters is only allowed with SMTPUTF8 (RFC 6531 3.4). The
  * domain is not checked: smtp-server itself turns A-labels (xn--) into U-labels.
@@ -178,7 +186,9 @@ export class SmtpListener {
   #onMailFrom(address: SMTPServerAddress, raw: RawSession, done: (err?: Error | null) => void): void {
     const session = this.#session(raw);
     if (needsSmtpUtf8(address.address) && !session.smtpUtf8) return done(replyError(Replies.nonAsciiWithoutSmtpUtf8));
-    const tx = new SmtpTransaction(newId(), session, { address: address.address, params: paramsOf(address) });
+    const params = paramsOf(address);
+    if (unknownParam(params, MAIL_PARAMS)) return done(replyError(Replies.unknownParameter));
+    const tx = new SmtpTransaction(newId(), session, { address: address.address, params });
     session.transaction = tx;
     this.#runtime.verdicts.decide(this.#runtime.hooks(), 'mailFrom', tx.log, undefined, tx).then((refusal) => {
       if (refusal) session.transaction = undefined;
@@ -192,6 +202,7 @@ export class SmtpListener {
     if (!tx) return done(replyError(Replies.internalError));
     if (needsSmtpUtf8(address.address) && !session.smtpUtf8) return done(replyError(Replies.nonAsciiWithoutSmtpUtf8));
     const recipient = { address: address.address, params: paramsOf(address) };
+    if (unknownParam(recipient.params, RCPT_PARAMS)) return done(replyError(Replies.unknownParameter));
     // Nobody accepting a recipient means no: never an open relay.
     this.#runtime.verdicts.decide(this.#runtime.hooks(), 'rcpt', tx.log, Replies.relayDenied, tx, recipient).then((refusal) => done(refusal ? replyError(refusal) : null));
   }

@@ -4,7 +4,7 @@ import type { Logger } from '@posthorn/core';
 import { canonicalAddress, parseAddress } from './addresses.ts';
 import { withPassword, withUserAdded, withUserRemoved } from './edits.ts';
 import { AccountsError } from './errors.ts';
-import { createIfMissing, writeFileAtomic } from './file-io.ts';
+import { createIfMissing, readOrInitial, writeFileAtomic } from './file-io.ts';
 import { INITIAL_FILE } from './file-format.ts';
 import { type LoadProblem, type LoadSettings, loadAccounts } from './load.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
@@ -15,6 +15,8 @@ export interface DirectoryOptions extends LoadSettings {
   /** Absolute path of the accounts file. */
   readonly file: string;
   readonly log: Logger;
+  /** Create a missing file at once (a server); otherwise only the first edit creates it. */
+  readonly createMissing?: boolean;
   /** Quiet time after the last change event before the file is read again. */
   readonly debounceMs?: number;
 }
@@ -56,8 +58,9 @@ export class FileAccountDirectory implements AccountDirectory {
 
   /** Reads (creating it if missing) and validates the file; throws naming the file and line when it is invalid. */
   static async open(options: DirectoryOptions): Promise<FileAccountDirectory> {
-    if (await createIfMissing(options.file, INITIAL_FILE)) options.log.info({ file: options.file }, 'created an empty accounts file');
-    const text = await readFile(options.file, 'utf8');
+    // A CLI command (check-config, user list) must not write: there the first edit creates the file.
+    if (options.createMissing && (await createIfMissing(options.file, INITIAL_FILE))) options.log.info({ file: options.file }, 'created an empty accounts file');
+    const text = await readOrInitial(options.file, INITIAL_FILE);
     const result = loadAccounts(text, options);
     if (!result.ok) {
       throw new AccountsError('INVALID_FILE', `invalid accounts file ${result.problems.map((p) => describeProblem(options.file, p)).join('; ')}`);
@@ -196,7 +199,7 @@ export class FileAccountDirectory implements AccountDirectory {
    */
   #edit(reason: string, change: (text: string, current: Snapshot) => string | null): Promise<Snapshot> {
     return this.#exclusive(async () => {
-      const text = await readFile(this.file, 'utf8');
+      const text = await readOrInitial(this.file, INITIAL_FILE);
       const current = loadAccounts(text, this.#settings);
       if (!current.ok) {
         throw new AccountsError('INVALID_FILE', `fix the accounts file first: ${current.problems.map((p) => describeProblem(this.file, p)).join('; ')}`);

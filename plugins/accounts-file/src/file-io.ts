@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { chown, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+
+/** The file's text, or `initial` when it does not exist (yet). */
+export async function readOrInitial(file: string, initial: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return initial;
+    throw err;
+  }
+}
 
 /** Creates the file with `content` (mode 0600: it holds password hashes) unless it exists. */
 export async function createIfMissing(file: string, content: string): Promise<boolean> {
@@ -30,6 +40,8 @@ export async function createIfMissing(file: string, content: string): Promise<bo
  */
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
   const previous = await stat(file).catch(() => undefined);
+  // The first edit of a file that a CLI command never created.
+  if (!previous) await mkdir(dirname(file), { recursive: true });
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(temp, 'wx', previous ? previous.mode & 0o777 : 0o600);
   try {

@@ -22,6 +22,7 @@ export default definePlugin<AccountsFileOptions>({
       extraDomains: options.domains,
       plusSeparator: options.plusSeparator,
       log: ctx.log,
+      createMissing: ctx.mode === 'server',
     });
     ctx.provide(Accounts, directory);
     // Only a running server follows edits; an admin command reads the file once and exits.

@@ -173,6 +173,15 @@ export class Snapshot {
 
     if (issues.length) return { ok: false, issues };
 
+    // RFC 5321 4.5.1: every domain must accept mail for postmaster. Only a warning, so an
+    // admin adding a domain is not blocked, but one that stays in the log until fixed.
+    for (const domain of domains) {
+      const key = lookupKey('postmaster', domain);
+      if (!users.has(key) && !expanded.has(key) && !expanded.has(`@${domain}`)) {
+        warnings.push({ pointer: '/aliases', message: `no postmaster@${domain}: RFC 5321 requires one (add a user or an alias)` });
+      }
+    }
+
     const addresses = new Map<string, string[]>();
     for (const user of users.values()) addresses.set(user.id, [user.id]);
     for (const [key, accounts] of expanded) {

@@ -45,11 +45,21 @@ describe('file account directory', () => {
 
   it('creates a missing file, empty but valid, readable by its owner only', async () => {
     const file = join(dir.path, 'sub', 'accounts.yaml');
-    const directory = await FileAccountDirectory.open({ file, extraDomains: ['localhost'], plusSeparator: '+', log: silentLogger() });
+    const directory = await FileAccountDirectory.open({ file, extraDomains: ['localhost'], plusSeparator: '+', log: silentLogger(), createMissing: true });
     assert.deepEqual(await directory.listAccounts(), []);
     assert.equal((await stat(file)).mode & 0o777, 0o600);
     assert.equal(await directory.isLocalDomain('LOCALHOST'), true);
     assert.deepEqual(await directory.resolveRecipient('x@localhost'), { kind: 'unknown' });
+  });
+
+  it('without createMissing (CLI commands) writes nothing until the first edit', async () => {
+    const file = join(dir.path, 'later', 'accounts.yaml');
+    const directory = await FileAccountDirectory.open({ file, extraDomains: ['localhost'], plusSeparator: '+', log: silentLogger() });
+    assert.deepEqual(await directory.listAccounts(), []);
+    await assert.rejects(stat(file), { code: 'ENOENT' });
+    await directory.addAccount('zoe@localhost', 'pw');
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    assert.deepEqual((await directory.listAccounts()).map((a) => a.id), ['zoe@localhost']);
   });
 
   it('refuses to open an invalid file, naming the file and the line', async () => {

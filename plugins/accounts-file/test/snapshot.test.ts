@@ -108,9 +108,18 @@ describe('accounts file: parsing and validation', () => {
   });
 
   it('keeps a dangling alias target as a warning, not an error', () => {
-    const snapshot = load('domains: [localhost]\nusers:\n  a@localhost: {}\naliases:\n  list@localhost: [a@localhost, gone@localhost]\n');
+    const snapshot = load('domains: [localhost]\nusers:\n  a@localhost: {}\naliases:\n  postmaster@localhost: a@localhost\n  list@localhost: [a@localhost, gone@localhost]\n');
     assert.equal(snapshot.warnings.length, 1);
     assert.deepEqual(snapshot.resolveRecipient('list@localhost'), { kind: 'local', accounts: ['a@localhost'] });
+  });
+});
+
+describe('accounts file: postmaster', () => {
+  it('warns about a local domain without postmaster (RFC 5321 4.5.1)', () => {
+    const without = load('domains: [localhost, example.org]\nusers:\n  a@localhost: {}\naliases:\n  postmaster@localhost: a@localhost\n');
+    assert.deepEqual(without.warnings.map((w) => w.message), ['no postmaster@example.org: RFC 5321 requires one (add a user or an alias)']);
+    const catchAll = load('domains: [example.org]\nusers:\n  a@example.org: {}\naliases:\n  "@example.org": a@example.org\n');
+    assert.deepEqual(catchAll.warnings, []);
   });
 });
 
