@@ -100,11 +100,11 @@ export class App {
   readonly lifecycle: Lifecycle = {
     deliver: (delivery) => this.verdicts.deliver(this.#hooks, delivery),
     bounce: async (event) => {
-      const [failure] = await this.verdicts.notify(this.#hooks, 'bounce', event.log, event);
+      const [failure] = await this.verdicts.notify(this.#hooks, 'bounce', event);
       if (failure) throw failure;
     },
-    delivered: async (event) => void (await this.verdicts.notify(this.#hooks, 'delivered', event.log, event)),
-    delayed: async (event) => void (await this.verdicts.notify(this.#hooks, 'delayed', event.log, event)),
+    delivered: async (event) => void (await this.verdicts.notify(this.#hooks, 'delivered', event)),
+    delayed: async (event) => void (await this.verdicts.notify(this.#hooks, 'delayed', event)),
     enqueue: (request) => this.verdicts.queue(this.#hooks, request),
   };
 

@@ -18,26 +18,29 @@ export class Verdicts {
   async decide<K extends Exclude<DecisionHookName, 'auth' | 'queue' | 'deliver'>>(
     hooks: HookSet,
     hook: K,
-    log: Logger,
     unlessAccepted: SmtpReply | undefined,
     ...args: HookArgs<K>
   ): Promise<SmtpReply | undefined> {
-    const outcome = await this.#run(hooks, hook, log, args);
+    const outcome = await this.#run(hooks, hook, args);
+    // The session's or transaction's logger, fetched only when there is something to log:
+    // it is made on first use, and most connections never need one.
+    const log = (): Logger => logOf(args);
     if (!outcome) {
-      if (unlessAccepted) log.info({ hook, code: unlessAccepted.code, enhanced: unlessAccepted.enhanced }, `${hook}: nobody accepted`);
+      if (unlessAccepted) log().info({ hook, code: unlessAccepted.code, enhanced: unlessAccepted.enhanced }, `${hook}: nobody accepted`);
       return unlessAccepted;
     }
     const verdict = outcome.verdict as Verdict;
     if (verdict.action === 'reject') {
-      log.info({ hook, by: outcome.by, code: verdict.reply.code, enhanced: verdict.reply.enhanced }, `${hook}: rejected`);
+      log().info({ hook, by: outcome.by, code: verdict.reply.code, enhanced: verdict.reply.enhanced }, `${hook}: rejected`);
       return verdict.reply;
     }
-    log.debug({ hook, by: outcome.by }, `${hook}: accepted`);
+    const logger = log();
+    if (logger.isLevelEnabled('debug')) logger.debug({ hook, by: outcome.by }, `${hook}: accepted`);
     return undefined;
   }
 
   async authenticate(hooks: HookSet, session: Session, request: AuthRequest): Promise<{ user: AuthenticatedUser } | { reply: SmtpReply }> {
-    const outcome = await this.#run(hooks, 'auth', session.log, [session, request]);
+    const outcome = await this.#run(hooks, 'auth', [session, request]);
     if (!outcome) {
       session.log.info({ hook: 'auth', method: request.method }, 'auth: nobody accepted');
       return { reply: Replies.authFailed };
@@ -55,7 +58,7 @@ export class Verdicts {
   /** Runs the queue hook; nobody taking the message is a temporary failure. */
   async queue(hooks: HookSet, ...args: HookArgs<'queue'>): Promise<Attributed<Verdict>> {
     const log = args[0].log;
-    const outcome = await this.#run(hooks, 'queue', log, args);
+    const outcome = await this.#run(hooks, 'queue', args);
     if (!outcome) {
       log.error({ hook: 'queue' }, 'no plugin queued the message; is a queue plugin configured?');
       return { verdict: reject(Replies.notQueued), by: 'core' };
@@ -65,36 +68,40 @@ export class Verdicts {
 
   /** Runs the deliver hook for one recipient; never rejects. */
   async deliver(hooks: HookSet, ...args: HookArgs<'deliver'>): Promise<Attributed<Verdict>> {
-    const log = args[0].log;
-    const outcome = await this.#run(hooks, 'deliver', log, args);
+    const outcome = await this.#run(hooks, 'deliver', args);
     return (outcome as Attributed<Verdict> | undefined) ?? { verdict: reject(NO_ROUTE), by: 'core' };
   }
 
   /** Runs a notification hook; every tap runs, and the failures are logged and returned. */
-  async notify<K extends NotificationHookName>(hooks: HookSet, hook: K, log: Logger, ...args: HookArgs<K>): Promise<TapFailure[]> {
+  async notify<K extends NotificationHookName>(hooks: HookSet, hook: K, ...args: HookArgs<K>): Promise<TapFailure[]> {
     const failures: TapFailure[] = [];
     await hooks.notify(
       hook,
       (failure) => {
         failures.push(failure);
-        log.error({ hook, plugin: failure.plugin, err: failure.cause ?? failure.message }, failure.message);
+        logOf(args).error({ hook, plugin: failure.plugin, err: failure.cause ?? failure.message }, failure.message);
       },
       ...args,
     );
     return failures;
   }
 
-  async #run(hooks: HookSet, hook: DecisionHookName, log: Logger, args: unknown[]): Promise<Attributed<unknown> | undefined> {
+  async #run(hooks: HookSet, hook: DecisionHookName, args: unknown[]): Promise<Attributed<unknown> | undefined> {
     try {
       const outcome = await (hooks.decide as (hook: DecisionHookName, ...a: unknown[]) => Promise<Attributed<unknown> | undefined>)(hook, ...args);
       if (outcome) return { verdict: normalise(outcome.verdict, hook, outcome.by), by: outcome.by };
       return undefined;
     } catch (err) {
       const failure = err instanceof TapFailure ? err : new TapFailure('unknown', hook, 'error', 0, err);
-      log.error({ hook, plugin: failure.plugin, kind: failure.kind, err: failure.cause ?? failure.message }, failure.message);
+      logOf(args).error({ hook, plugin: failure.plugin, kind: failure.kind, err: failure.cause ?? failure.message }, failure.message);
       return { verdict: reject(hook === 'auth' ? Replies.authUnavailable : Replies.internalError), by: failure.plugin };
     }
   }
+}
+
+/** Every hook's first argument (session, transaction, request, event) carries its logger. */
+function logOf(args: readonly unknown[]): Logger {
+  return (args[0] as { readonly log: Logger }).log;
 }
 
 /** Checks what a tap returned; anything malformed counts as that plugin failing. */

@@ -42,7 +42,7 @@ describe('Verdicts.decide', () => {
       const hooks = new HookSet(() => 10_000);
       hooks.tap('rcpt', 'sloppy', async () => garbage as never);
       hooks.tap('rcpt', 'never-reached', async () => accept());
-      const refusal = await new Verdicts().decide(hooks, 'rcpt', logs.logger, Replies.relayDenied, tx, rcpt);
+      const refusal = await new Verdicts().decide(hooks, 'rcpt', Replies.relayDenied, tx, rcpt);
       assert.equal(refusal?.code, 451);
       assert.equal(refusal?.enhanced, '4.3.0');
       assert.equal(failureLine(logs).plugin, 'sloppy');
@@ -54,7 +54,7 @@ describe('Verdicts.decide', () => {
     const hooks = new HookSet(() => 10_000);
     hooks.tap('mailFrom', 'quiet', async () => undefined);
     hooks.tap('mailFrom', 'policy', async () => reject(550, '5.7.1', 'Sender refused'));
-    const refusal = await new Verdicts().decide(hooks, 'mailFrom', logs.logger, undefined, tx);
+    const refusal = await new Verdicts().decide(hooks, 'mailFrom', undefined, tx);
     assert.equal(refusal?.code, 550);
     assert.equal(refusal?.enhanced, '5.7.1');
     const line = logs.find('mailFrom: rejected')[0];
@@ -65,7 +65,7 @@ describe('Verdicts.decide', () => {
     const { logs, tx } = fixtureArgs();
     const hooks = new HookSet(() => 10_000);
     hooks.tap('mailFrom', 'remote', async () => ({ action: 'reject', reply: { code: 450, enhanced: '4.7.1', lines: ['Greylisted'] } }) as never);
-    const refusal = await new Verdicts().decide(hooks, 'mailFrom', logs.logger, undefined, tx);
+    const refusal = await new Verdicts().decide(hooks, 'mailFrom', undefined, tx);
     assert.equal(refusal?.code, 450);
     assert.equal(refusal?.enhanced, '4.7.1');
   });
@@ -74,18 +74,18 @@ describe('Verdicts.decide', () => {
     const { logs, tx, rcpt } = fixtureArgs();
     const accepting = new HookSet(() => 10_000);
     accepting.tap('rcpt', 'owner', async () => accept());
-    assert.equal(await new Verdicts().decide(accepting, 'rcpt', logs.logger, Replies.relayDenied, tx, rcpt), undefined);
+    assert.equal(await new Verdicts().decide(accepting, 'rcpt', Replies.relayDenied, tx, rcpt), undefined);
     const silent = new HookSet(() => 10_000);
     silent.tap('rcpt', 'shrug', async () => undefined);
-    assert.equal(await new Verdicts().decide(silent, 'rcpt', logs.logger, Replies.relayDenied, tx, rcpt), Replies.relayDenied);
-    assert.equal(await new Verdicts().decide(silent, 'rcpt', logs.logger, undefined, tx, rcpt), undefined);
+    assert.equal(await new Verdicts().decide(silent, 'rcpt', Replies.relayDenied, tx, rcpt), Replies.relayDenied);
+    assert.equal(await new Verdicts().decide(silent, 'rcpt', undefined, tx, rcpt), undefined);
   });
 
   it('a timeout is a 451 4.3.0 blamed on the slow plugin', async () => {
     const { logs, tx } = fixtureArgs();
     const hooks = new HookSet(() => 50);
     hooks.tap('mailFrom', 'sleepy', () => new Promise(() => undefined));
-    const refusal = await new Verdicts().decide(hooks, 'mailFrom', logs.logger, undefined, tx);
+    const refusal = await new Verdicts().decide(hooks, 'mailFrom', undefined, tx);
     assert.equal(refusal?.code, 451);
     assert.equal(refusal?.enhanced, '4.3.0');
     const line = failureLine(logs);

@@ -159,13 +159,14 @@ export class SmtpListener {
 
   #onConnect(raw: RawSession, done: (err?: Error | null) => void): void {
     const session = this.#session(raw);
-    session.log.debug({ port: raw.remotePort, hostname: session.remoteHostname }, 'connect');
-    this.#runtime.verdicts.decide(this.#runtime.hooks(), 'connect', session.log, undefined, session).then((refusal) => done(refusal ? replyError(refusal) : null));
+    // Checked first: building the connection's child logger only to drop a debug line costs time.
+    if (this.#log.isLevelEnabled('debug')) session.log.debug({ port: raw.remotePort, hostname: session.remoteHostname }, 'connect');
+    this.#runtime.verdicts.decide(this.#runtime.hooks(), 'connect', undefined, session).then((refusal) => done(refusal ? replyError(refusal) : null));
   }
 
   #onHelo(raw: RawSession, name: string, extended: boolean): Promise<SmtpReply | undefined> {
     const session = this.#session(raw);
-    return this.#runtime.verdicts.decide(this.#runtime.hooks(), 'helo', session.log, undefined, session, { name, extended });
+    return this.#runtime.verdicts.decide(this.#runtime.hooks(), 'helo', undefined, session, { name, extended });
   }
 
   #onAuth(auth: SMTPServerAuthentication, raw: RawSession, done: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void): void {
@@ -190,7 +191,7 @@ export class SmtpListener {
     if (unknownParam(params, MAIL_PARAMS)) return done(replyError(Replies.unknownParameter));
     const tx = new SmtpTransaction(newId(), session, { address: address.address, params });
     session.transaction = tx;
-    this.#runtime.verdicts.decide(this.#runtime.hooks(), 'mailFrom', tx.log, undefined, tx).then((refusal) => {
+    this.#runtime.verdicts.decide(this.#runtime.hooks(), 'mailFrom', undefined, tx).then((refusal) => {
       if (refusal) session.transaction = undefined;
       done(refusal ? replyError(refusal) : null);
     });
@@ -204,7 +205,7 @@ export class SmtpListener {
     const recipient = { address: address.address, params: paramsOf(address) };
     if (unknownParam(recipient.params, RCPT_PARAMS)) return done(replyError(Replies.unknownParameter));
     // Nobody accepting a recipient means no: never an open relay.
-    this.#runtime.verdicts.decide(this.#runtime.hooks(), 'rcpt', tx.log, Replies.relayDenied, tx, recipient).then((refusal) => done(refusal ? replyError(refusal) : null));
+    this.#runtime.verdicts.decide(this.#runtime.hooks(), 'rcpt', Replies.relayDenied, tx, recipient).then((refusal) => done(refusal ? replyError(refusal) : null));
   }
 
   #onData(stream: SMTPServerDataStream, raw: RawSession, done: (err?: Error | null, message?: string) => void): void {
@@ -273,7 +274,7 @@ export class SmtpListener {
         hideClient: this.config.hideClientAddress,
       }),
     );
-    const refusal = await this.#runtime.verdicts.decide(hooks, 'data', tx.log, undefined, tx, message);
+    const refusal = await this.#runtime.verdicts.decide(hooks, 'data', undefined, tx, message);
     if (refusal) return { reply: refusal };
 
     const envelope: Envelope = {
@@ -303,8 +304,8 @@ export class SmtpListener {
   #onClose(raw: RawSession): void {
     const session = raw[SESSION] as SmtpSession | undefined;
     if (!session) return;
-    session.log.debug('disconnect');
-    void this.#runtime.verdicts.notify(this.#runtime.hooks(), 'disconnect', session.log, session);
+    if (this.#log.isLevelEnabled('debug')) session.log.debug('disconnect');
+    void this.#runtime.verdicts.notify(this.#runtime.hooks(), 'disconnect', session);
   }
 }
 

@@ -12,18 +12,29 @@ const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 export class SmtpSession implements Session {
   readonly id: string;
   readonly listener: ListenerInfo;
-  readonly log: Logger;
-  readonly state = new Map<string, unknown>();
   user: AuthenticatedUser | undefined;
   /** The transaction in progress, if any. */
   transaction: SmtpTransaction | undefined;
   readonly #raw: RawSession;
+  readonly #parentLog: Logger;
+  // Made on first use: most connections never log anything of their own and no plugin keeps
+  // state on them, and with thousands of idle connections every object counts.
+  #log: Logger | undefined;
+  #state: Map<string, unknown> | undefined;
 
   constructor(raw: RawSession, listener: ListenerInfo, log: Logger) {
     this.#raw = raw;
     this.id = raw.id;
     this.listener = listener;
-    this.log = log.child({ cid: raw.id, ip: raw.remoteAddress });
+    this.#parentLog = log;
+  }
+
+  get log(): Logger {
+    return (this.#log ??= this.#parentLog.child({ cid: this.#raw.id, ip: this.#raw.remoteAddress }));
+  }
+
+  get state(): Map<string, unknown> {
+    return (this.#state ??= new Map());
   }
 
   get remoteAddress(): string {
@@ -81,13 +92,16 @@ export class SmtpTransaction implements Transaction {
   readonly session: SmtpSession;
   readonly mailFrom: Sender;
   readonly notes: Record<string, JsonValue> = {};
-  readonly log: Logger;
+  #log: Logger | undefined;
 
   constructor(id: string, session: SmtpSession, mailFrom: Sender) {
     this.id = id;
     this.session = session;
     this.mailFrom = mailFrom;
-    this.log = session.log.child({ tid: id });
+  }
+
+  get log(): Logger {
+    return (this.#log ??= this.session.log.child({ tid: this.id }));
   }
 
   /** Derived from smtp-server's envelope, so the two never disagree (RSET, repeated RCPT). */
