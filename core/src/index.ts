@@ -33,6 +33,8 @@ export { HeaderField, HeaderList } from './message/headers.ts';
 export { Message } from './message/message.ts';
 export type { MessageContent } from './message/message.ts';
 export { definePlugin, isPlugin } from './plugin.ts';
+export { isOutgoing, outgoingSelectionSchema } from './outgoing.ts';
+export type { OutgoingSelection } from './outgoing.ts';
 export type { AdminCommand, DeliveryOutcome, DnsAdvice, Lifecycle, OptionsSchema, Plugin, PluginContext, PluginMeta } from './plugin.ts';
 export { accept, reject, Replies, reply, SmtpReply, tempfail } from './reply.ts';
 export type { Accept, Reject, Verdict } from './reply.ts';

@@ -17,8 +17,6 @@ export { keyFilePath, parseKeyFileName, recordName } from './names.ts';
 export { DEFAULT_SIGNED_HEADERS } from './options.ts';
 export type { ConfiguredKey, DkimAlgorithm, DkimSignOptions } from './options.ts';
 export { keyRecordValue, txtCharacterStrings, zoneLine } from './public-key.ts';
-export { isOutgoing } from './selection.ts';
-export type { OutgoingSelection } from './selection.ts';
 export { signMessage } from './sign.ts';
 export { signingTap } from './tap.ts';
 

@@ -1,4 +1,4 @@
-import type { OutgoingSelection } from './selection.ts';
+import { type OutgoingSelection, outgoingSelectionSchema } from '@posthorn/core';
 
 export type DkimAlgorithm = 'rsa-sha256' | 'ed25519-sha256';
 
@@ -58,7 +58,7 @@ export const optionsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    outgoing: { enum: ['authenticated', 'submission-listeners', 'both'], default: 'both' },
+    outgoing: outgoingSelectionSchema,
     keys: {
       type: 'array',
       default: [],

@@ -2,7 +2,7 @@ import { type HookFn, tempfail } from '@posthorn/core';
 import { authorDomains } from './author-domains.ts';
 import type { SigningKey } from './keys.ts';
 import type { DkimSignOptions } from './options.ts';
-import { isOutgoing } from './selection.ts';
+import { isOutgoing } from '@posthorn/core';
 import { signMessage } from './sign.ts';
 
 /**

@@ -2,14 +2,13 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { fixture, startDnsServer, startTestServer, tempDir, type TestDnsServer, type TestServer } from '@posthorn/testkit';
 import { queued } from '@posthorn/testkit/fixtures/memory-queue.ts';
 import nodemailer from 'nodemailer';
 import { dkimpyVerify, keyRecord, mailauthVerify, signatureTags } from './helpers.ts';
 
-const FIXED_AUTH = fileURLToPath(new URL('./fixtures/fixed-auth.ts', import.meta.url));
+const FIXED_AUTH = fixture('fixed-auth');
 const PASSWORD = 'secret-for-tests';
 const USERS = ['alice@example.test', 'eve@ed.test', 'dan@dual.test', 'nora@nokey.test', 'fred@fresh.test'];
 

@@ -3,7 +3,7 @@ import { definePlugin, reject, type Transaction } from '@posthorn/core';
 import { analyzeHeader, describeProblem } from './analyze.ts';
 import { correctHeader, type Identity } from './correct.ts';
 import { type HeadersOptions, optionsSchema } from './options.ts';
-import { isOutgoing } from './selection.ts';
+import { isOutgoing } from '@posthorn/core';
 
 export { analyzeHeader, describeProblem, SINGLE_FIELDS } from './analyze.ts';
 export type { Problem, ProblemCode } from './analyze.ts';
@@ -12,8 +12,6 @@ export type { CorrectionContext, CorrectionResult, Identity } from './correct.ts
 export { foldOverlongLines, MAX_LINE, RECOMMENDED_LINE } from './fold.ts';
 export { encodeDisplayName, formatMailbox } from './mailbox.ts';
 export type { Corrections, HeadersOptions } from './options.ts';
-export { isOutgoing } from './selection.ts';
-export type { OutgoingSelection } from './selection.ts';
 
 export default definePlugin<HeadersOptions>({
   name: 'headers',

@@ -1,4 +1,4 @@
-import type { OutgoingSelection } from './selection.ts';
+import { type OutgoingSelection, outgoingSelectionSchema } from '@posthorn/core';
 
 /** Corrections applied to submitted mail; each can be switched off. */
 export interface Corrections {
@@ -26,7 +26,7 @@ export const optionsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    outgoing: { enum: ['authenticated', 'submission-listeners', 'both'], default: 'both' },
+    outgoing: outgoingSelectionSchema,
     corrections: {
       type: 'object',
       additionalProperties: false,

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { fixture, startTestServer, tempDir, type TestServer } from '@posthorn/testkit';
 import { queued } from '@posthorn/testkit/fixtures/memory-queue.ts';
 import nodemailer from 'nodemailer';
 
-const FIXED_AUTH = fileURLToPath(new URL('./fixtures/fixed-auth.ts', import.meta.url));
+const FIXED_AUTH = fixture('fixed-auth');
 const PASSWORD = 'secret-for-tests';
 const LONG_NAME = 'Jörg Müller-Lüdenscheidt von und zu Hohenzollern-Sigmaringen';
 

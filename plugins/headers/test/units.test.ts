@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HeaderList, Message } from '@posthorn/core';
-import { analyzeHeader, encodeDisplayName, foldOverlongLines, formatMailbox, isOutgoing, MAX_LINE } from '@posthorn/plugin-headers';
+import { isOutgoing } from '@posthorn/core';
+import { analyzeHeader, encodeDisplayName, foldOverlongLines, formatMailbox, MAX_LINE } from '@posthorn/plugin-headers';
 import { countMailboxes } from '../src/address-list.ts';
 import { breakLine, foldGenerated } from '../src/fold.ts';
 
