@@ -11,3 +11,4 @@ export { posthornBin, runPosthorn, spawnPosthorn } from './spawn.ts';
 export type { Exit, PosthornProcess, ReadyListener, RunResult, SpawnOptions } from './spawn.ts';
 export { startSmtpSink } from './sink.ts';
 export type { SinkAddress, SinkAnswer, SinkBehaviour, SinkEnvelope, SinkSession, SinkTransaction, SinkVerdict, SmtpSink, SmtpSinkOptions } from './sink.ts';
+export { dkimpyMissing, dkimpyVerify, mailauthVerify } from './dkim.ts';

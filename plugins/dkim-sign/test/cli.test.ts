@@ -3,9 +3,8 @@ import { createPrivateKey } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runPosthorn, type RunResult, startDnsServer, tempDir, type TestDnsServer } from '@posthorn/testkit';
+import { dkimpyVerify, mailauthVerify, runPosthorn, type RunResult, startDnsServer, tempDir, type TestDnsServer } from '@posthorn/testkit';
 import { dkimSign } from 'mailauth/lib/dkim/sign.js';
-import { dkimpyVerify, mailauthVerify } from './helpers.ts';
 
 const explain = (result: RunResult) => `exit ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
 

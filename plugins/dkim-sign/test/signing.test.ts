@@ -3,10 +3,10 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fixture, startDnsServer, startTestServer, tempDir, type TestDnsServer, type TestServer } from '@posthorn/testkit';
+import { dkimpyVerify, fixture, mailauthVerify, startDnsServer, startTestServer, tempDir, type TestDnsServer, type TestServer } from '@posthorn/testkit';
 import { queued } from '@posthorn/testkit/fixtures/memory-queue.ts';
 import nodemailer from 'nodemailer';
-import { dkimpyVerify, keyRecord, mailauthVerify, signatureTags } from './helpers.ts';
+import { keyRecord, signatureTags } from './helpers.ts';
 
 const FIXED_AUTH = fixture('fixed-auth');
 const PASSWORD = 'secret-for-tests';

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Message, type Transaction } from '@posthorn/core';
 import { authorDomains, KeyStore, parseKeygenArgs, parsePrivateKey, type SigningKey, signingTap, signMessage } from '@posthorn/plugin-dkim-sign';
-import { captureLogs, startDnsServer, startTestServer, tempDir, type TestDnsServer } from '@posthorn/testkit';
-import { keyRecord, mailauthVerify } from './helpers.ts';
+import { captureLogs, mailauthVerify, startDnsServer, startTestServer, tempDir, type TestDnsServer } from '@posthorn/testkit';
+import { keyRecord } from './helpers.ts';
 
 const ed = generateKeyPairSync('ed25519').privateKey;
 const edPem = ed.export({ type: 'pkcs8', format: 'pem' }).toString();
