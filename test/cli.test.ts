@@ -32,7 +32,7 @@ describe('the embedded default config', () => {
     assert.equal(result.code, 0, explain(result));
     assert.match(result.stdout, /^ok\n/);
     assert.match(result.stdout, /: 3 listener\(s\) \(mx \(mx\) 127\.0\.0\.1:2525, submission \(submission\) 127\.0\.0\.1:2587, submissions \(submissions\) 127\.0\.0\.1:2465\)/);
-    assert.match(result.stdout, /; 3 plugin\(s\) \(accounts-file [^,]+, mailbox-maildir [^,]+, queue-fs [^)]+\)/);
+    assert.match(result.stdout, /; 10 plugin\(s\) \(accounts-file [^,]+, mailbox-maildir [^,]+, queue-fs [^,]+, auth [^,]+, relay [^,]+, sender-policy [^,]+, headers [^,]+, dkim-sign [^,]+, outbound [^,]+, dsn [^)]+\)/);
   });
 
   it("is what npm start runs, and a copy of it on port 0 serves a message and stops with 0 on SIGTERM", async () => {

@@ -16,6 +16,11 @@ import { explain, posthorn, writeConfig } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PLUGINS = ['accounts-file', 'mailbox-maildir', 'queue-fs'];
+/** What each shipped config lists: the embedded default is a complete server. */
+const LISTED: Record<string, readonly string[]> = {
+  'config/posthorn.config.yaml': [...PLUGINS, 'auth', 'relay', 'sender-policy', 'headers', 'dkim-sign', 'outbound', 'dsn'],
+  'config/examples/full.yaml': PLUGINS,
+};
 const missing = PLUGINS.filter((name) => !existsSync(join(ROOT, 'plugins', name, 'src', 'index.ts')));
 const skip = missing.length ? `plugins not written yet: ${missing.join(', ')}` : false;
 
@@ -39,7 +44,7 @@ describe('shipped config files', { skip }, () => {
       const config = parseConfig(raw, filepath);
       // Loading validates options without setting anything up (no files are touched).
       const loaded = await loadPlugins(config.plugins, dirname(filepath), [Resolver as ServiceToken<unknown>]);
-      assert.deepEqual(loaded.map((p) => p.plugin.name).sort(), [...PLUGINS].sort());
+      assert.deepEqual(loaded.map((p) => p.plugin.name).sort(), [...LISTED[file]!].sort());
     });
   }
 
