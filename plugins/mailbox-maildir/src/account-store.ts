@@ -3,10 +3,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppendOptions, AppendResult, CopyResult, FlagUpdateMode, FlagUpdateResult, MailboxChange, MailboxInfo, MailboxStatus, MessageMeta, SpecialUse } from '@posthorn/contracts';
 import type { Logger } from '@posthorn/core';
+import { commitAppends, type StagedAppend } from './append-commit.ts';
 import { MailStoreError, nonexistent } from './errors.ts';
 import { applyFlags, decodeFlags, normaliseFlags, sameFlags } from './flags.ts';
+import { GroupCommit } from './group-commit.ts';
 import { type MailboxRow, type MailboxStatsRow, MailIndex, type MessageRow, toMeta } from './mail-index.ts';
-import { createFolder, linkMessageFile, messageFileName, newMessageId, readFileRange, syncDirectory, writeMessageFile } from './maildir-files.ts';
+import { createFolder, linkMessageFile, messageFileName, newMessageId, readFileRange, syncDirectory, writeTempFile } from './maildir-files.ts';
 import { folderOf, INBOX, isWithin, mailboxNameOrThrow } from './names.ts';
 import { finishRemovals, finishRenames, reconcileAccount, reconcileMailbox } from './reconcile.ts';
 
@@ -31,6 +33,15 @@ export interface AccountStoreOptions {
   readonly notify: (mailbox: string, change: MailboxChange) => void;
 }
 
+/** Appends committed together at most; more wait for the next batch. */
+const MAX_APPEND_BATCH = 256;
+
+/**
+ * Decides whether an append fits the quota. `pending` is the size of appends admitted before
+ * this one and not yet committed, which the index does not count yet.
+ */
+export type AppendAdmission = (pending: number) => Promise<void>;
+
 /** The key a dedupe key is remembered by, also written into the file name. */
 export function dedupeHash(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 32);
@@ -39,7 +50,8 @@ export function dedupeHash(key: string): string {
 /**
  * One account's mailboxes: its Maildir++ tree and its index. Mailbox names given here are
  * already normalised. Changes that span files and index run one at a time per account; reads
- * and flag changes (index only, one synchronous transaction) do not wait.
+ * and flag changes (index only, one synchronous transaction) do not wait. Appends write their
+ * files concurrently and are committed in batches (group commit, see append()).
  *
  * Write order, everywhere: files are made durable first, the index commit makes them visible,
  * and removals happen after the commit that hides them (through a journal). reconcile.ts
@@ -52,6 +64,15 @@ export class AccountStore {
   readonly #log: Logger;
   readonly #notify: (mailbox: string, change: MailboxChange) => void;
   #serial: Promise<unknown> = Promise.resolve();
+  readonly #appends: GroupCommit<StagedAppend, AppendResult>;
+  /** Appends not yet settled, by mailbox and dedupe hash: a second one with that key waits for the first. */
+  readonly #appendsByKey = new Map<string, Promise<AppendResult>>();
+  /** Every append not yet settled, so that close() can wait for them. */
+  readonly #appending = new Set<Promise<AppendResult>>();
+  /** Bytes of appends admitted to the quota and not yet committed. */
+  #reservedBytes = 0;
+  /** File writes of appends under way (in tmp/), each about to join a batch. */
+  readonly #staging = new Set<Promise<void>>();
 
   private constructor(options: AccountStoreOptions, index: MailIndex) {
     this.user = options.user;
@@ -59,6 +80,21 @@ export class AccountStore {
     this.#index = index;
     this.#log = options.log;
     this.#notify = options.notify;
+    const context = { user: this.user, dir: this.dir, index, log: this.#log, notify: this.#notify };
+    this.#appends = new GroupCommit({
+      schedule: (job) => this.#exclusive(job),
+      commit: (batch) => commitAppends(context, batch),
+      maxBatch: MAX_APPEND_BATCH,
+      // Appends whose files are being written now would otherwise make a batch of their own
+      // right after this one, paying the directory sync and the index commit again; waiting for
+      // them costs at most one file sync, and only those under way now are waited for.
+      gather: () => Promise.allSettled([...this.#staging]).then(() => undefined),
+    });
+  }
+
+  /** Batches of appends committed so far (for tests and the benchmark). */
+  get appendBatches(): { readonly batches: number; readonly items: number; readonly largest: number } {
+    return { ...this.#appends.stats };
   }
 
   static async open(options: AccountStoreOptions): Promise<AccountStore> {
@@ -75,6 +111,7 @@ export class AccountStore {
 
   /** Waits for running changes, then closes the index. */
   async close(): Promise<void> {
+    await Promise.allSettled([...this.#appending]);
     await this.#serial;
     this.#index.close();
   }
@@ -112,6 +149,8 @@ export class AccountStore {
   }
 
   ensureDefaults(): Promise<void> {
+    // Every delivery asks; once done it is a read, and must not queue behind the account's writes.
+    if (this.#index.meta('defaults_created')) return Promise.resolve();
     return this.#exclusive(async () => {
       // Only once per account: a user who deletes Junk does not want it back with the next mail.
       if (this.#index.meta('defaults_created')) return;
@@ -226,37 +265,91 @@ export class AccountStore {
   // --- messages
 
   /**
-   * `admit` runs after the dedupe check and may refuse (quota): a retried delivery of a message
-   * that is already stored must get its first result, not an over-quota error.
+   * Appends a message. Concurrent appends share the costly steps (group commit): each writes and
+   * syncs its own file under tmp/ as soon as it comes, without waiting for anything; then the
+   * appends whose files are ready are committed together by one job of the account's
+   * serialiser (commitAppends: renames into new/, one directory sync, one index transaction).
+   *
+   * A dedupe key already in the index returns the first result with `duplicate: true`; an
+   * append whose key another append is storing right now waits for that one and returns its
+   * result the same way (or, if that one failed, tries on its own). `admit` runs after the
+   * dedupe check and may refuse (quota): a retried delivery of a message that is already stored
+   * must get its first result, not an over-quota error.
    */
-  append(name: string, content: Buffer, options: AppendOptions = {}, admit: () => Promise<void> = async () => undefined): Promise<AppendResult> {
-    return this.#exclusive(async () => {
-      const box = this.#box(name);
-      const flags = normaliseFlags(options.flags ?? []);
-      const dedupe = options.dedupeKey === undefined ? undefined : dedupeHash(options.dedupeKey);
-      const seen = dedupe === undefined ? undefined : this.#index.dedupe(box.id, dedupe);
-      if (seen) return { uidValidity: box.uidvalidity, uid: seen.uid, id: seen.id, duplicate: true };
-      await admit();
+  append(name: string, content: Buffer, options: AppendOptions = {}, admit: AppendAdmission = async () => undefined): Promise<AppendResult> {
+    let box: MailboxRow;
+    let flags: string[];
+    try {
+      box = this.#box(name);
+      flags = normaliseFlags(options.flags ?? []);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const internalDate = options.internalDate ?? new Date();
+    if (options.dedupeKey === undefined) return this.#track(this.#appendNew(box, content, flags, undefined, internalDate, admit));
 
+    // From the lookups to the registration below nothing yields, so two appends with one key
+    // cannot both miss each other.
+    const dedupe = dedupeHash(options.dedupeKey);
+    const seen = this.#index.dedupe(box.id, dedupe);
+    if (seen) return Promise.resolve({ uidValidity: box.uidvalidity, uid: seen.uid, id: seen.id, duplicate: true });
+    const key = `${box.id}/${dedupe}`;
+    const running = this.#appendsByKey.get(key);
+    if (running) {
+      return this.#track(
+        running.then(
+          (first) => ({ ...first, duplicate: true }),
+          () => this.append(name, content, options, admit),
+        ),
+      );
+    }
+    const attempt = this.#track(this.#appendNew(box, content, flags, dedupe, internalDate, admit));
+    this.#appendsByKey.set(key, attempt);
+    const forget = () => {
+      if (this.#appendsByKey.get(key) === attempt) this.#appendsByKey.delete(key);
+    };
+    attempt.then(forget, forget);
+    return attempt;
+  }
+
+  #track(append: Promise<AppendResult>): Promise<AppendResult> {
+    this.#appending.add(append);
+    const done = () => this.#appending.delete(append);
+    append.then(done, done);
+    return append;
+  }
+
+  async #appendNew(box: MailboxRow, content: Buffer, flags: string[], dedupe: string | undefined, internalDate: Date, admit: AppendAdmission): Promise<AppendResult> {
+    // Reserved before admission: appends admitted meanwhile count this one, so concurrent
+    // deliveries cannot all fit into the same free space.
+    const pending = this.#reservedBytes;
+    this.#reservedBytes += content.length;
+    try {
+      await admit(pending);
       const id = newMessageId();
-      const internalDate = options.internalDate ?? new Date();
       const file = messageFileName({ id, size: content.length, dedupe, flags });
-      await writeMessageFile(this.#folder(box), file, content, internalDate);
-
-      const meta = this.#index.transaction(() => {
-        const current = this.#index.mailboxById(box.id);
-        if (!current) throw nonexistent(this.user, name);
-        const uid = current.uidnext;
-        const modseq = current.highestmodseq + 1;
-        const row = { mailbox: box.id, uid, id, file, flags, modseq, internaldate: internalDate.getTime(), size: content.length };
-        this.#index.insertMessage(row);
-        if (dedupe !== undefined) this.#index.rememberDedupe(box.id, dedupe, uid, id);
-        this.#index.setCounters(box.id, uid + 1, modseq);
-        return { uid, id, flags, modseq, internalDate, size: content.length } satisfies MessageMeta;
-      });
-      this.#notify(name, { type: 'exists', message: meta });
-      return { uidValidity: box.uidvalidity, uid: meta.uid, id: meta.id, duplicate: false };
-    });
+      const folder = this.#folder(box);
+      // Settled once this append has joined a batch (or failed): what a gathering batch waits for.
+      let joined!: () => void;
+      const staging = new Promise<void>((done) => (joined = done));
+      this.#staging.add(staging);
+      let committing: Promise<AppendResult>;
+      try {
+        try {
+          await writeTempFile(folder, file, content, internalDate);
+        } catch (err) {
+          if (!this.#index.mailboxById(box.id)) throw nonexistent(this.user, box.name);
+          throw err;
+        }
+        committing = this.#appends.submit({ mailbox: box.id, name: box.name, folder: box.folder, id, file, flags, dedupe, internalDate, size: content.length });
+      } finally {
+        this.#staging.delete(staging);
+        joined();
+      }
+      return await committing;
+    } finally {
+      this.#reservedBytes -= content.length;
+    }
   }
 
   listMessages(name: string, options: { uids?: readonly number[]; changedSince?: number } = {}): MessageMeta[] {

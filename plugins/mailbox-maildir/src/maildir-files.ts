@@ -79,31 +79,39 @@ export async function createFolder(path: string): Promise<void> {
   await syncDirectory(path);
 }
 
+/** Where a message file is written before it is renamed to `file` ('new/…' or 'cur/…'). */
+export function tempNameOf(file: string): string {
+  return `tmp/${file.slice(4)}`;
+}
+
 /**
- * Writes a message into the folder under `file` ('new/…' or 'cur/…'): tmp/ first, data synced,
- * mtime set to the internal date (so a rebuild from disk recovers it), renamed into place, and
- * the target directory synced. When this resolves, the file survives a crash.
+ * First half of a Maildir delivery: the message is written under tmp/, its mtime set to the
+ * internal date (before the sync, so that the date a rebuild reads back is durable too), and
+ * synced. The file is complete on disk when this resolves, but not yet part of the mailbox:
+ * placeMessageFile and a sync of the target directory do that.
  */
-export async function writeMessageFile(folder: string, file: string, content: Buffer, internalDate: Date): Promise<void> {
-  const temp = join(folder, 'tmp', file.slice(4));
+export async function writeTempFile(folder: string, file: string, content: Buffer, internalDate: Date): Promise<void> {
+  const temp = join(folder, tempNameOf(file));
   const handle = await open(temp, 'wx', 0o600);
   try {
     await handle.writeFile(content);
+    await handle.utimes(internalDate, internalDate);
     await handle.sync();
   } catch (err) {
-    await handle.close();
+    await handle.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     throw err;
   }
   await handle.close();
-  try {
-    await utimes(temp, internalDate, internalDate);
-    await rename(temp, join(folder, file));
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
-  await syncDirectory(join(folder, file.slice(0, 3)));
+}
+
+/**
+ * Second half: the synced tmp/ file is renamed to its place in new/ or cur/ (atomic, so readers
+ * only ever see complete files). Durable once the caller has synced the target directory; the
+ * caller does that once for all the files of a batch.
+ */
+export async function placeMessageFile(folder: string, file: string): Promise<void> {
+  await rename(join(folder, tempNameOf(file)), join(folder, file));
 }
 
 /**

@@ -10,7 +10,8 @@ import { INBOX, nameOfFolder } from './names.ts';
  * Bringing the index and the files back into agreement, at every open. The write paths are
  * ordered so that a crash leaves one of these states, each healed here:
  * - a message file in new/ or cur/ without an index row (crash between rename and commit):
- *   indexed now, dedupe key and id recovered from its name, internal date from its mtime;
+ *   indexed now, dedupe key and id recovered from its name, internal date from its mtime
+ *   (or removed, if it is a second copy of a delivery the mailbox holds: dropSecondCopies);
  * - an index row without its file (file removed behind our back): expunged, with a log line;
  * - a journal of removals or folder renames that was committed but not carried out: finished.
  */
@@ -56,7 +57,8 @@ export async function finishRemovals(ctx: ReconcileContext, paths: readonly stri
   if (!paths.length) return;
   const parents = new Set<string>();
   for (const path of paths) {
-    await rm(join(ctx.dir, path), { recursive: true, force: true });
+    // Retries: an append may be creating a file in the folder's tmp/ while it is removed.
+    await rm(join(ctx.dir, path), { recursive: true, force: true, maxRetries: 3 });
     parents.add(dirname(join(ctx.dir, path)));
   }
   // The removals must be durable before the journal forgets them, or a crash could bring an
@@ -129,14 +131,15 @@ export async function reconcileMailbox(ctx: ReconcileContext, row: MailboxRow): 
     if (file !== message.file) moved.push([message.uid, file]);
     onDisk.delete(base);
   }
-  const unknown: { file: string; size: number; mtime: Date }[] = [];
+  const found: { file: string; size: number; mtime: Date }[] = [];
   for (const file of onDisk.values()) {
     const facts = await stat(join(folder, file)).catch(() => undefined);
-    if (facts) unknown.push({ file, size: facts.size, mtime: facts.mtime });
+    if (facts) found.push({ file, size: facts.size, mtime: facts.mtime });
   }
-  if (!moved.length && !missing.length && !unknown.length) return;
   // Oldest first, so that UIDs follow arrival as closely as the files can tell.
-  unknown.sort((a, b) => a.mtime.getTime() - b.mtime.getTime() || (a.file < b.file ? -1 : 1));
+  found.sort((a, b) => a.mtime.getTime() - b.mtime.getTime() || (a.file < b.file ? -1 : 1));
+  const { unknown, copies } = dropSecondCopies(ctx, row.id, found, new Set(missing.map((m) => m.uid)));
+  if (!moved.length && !missing.length && !unknown.length && !copies.length) return;
 
   ctx.index.transaction(() => {
     const box = ctx.index.mailboxById(row.id)!;
@@ -164,6 +167,45 @@ export async function reconcileMailbox(ctx: ReconcileContext, row: MailboxRow): 
   });
   for (const message of missing) ctx.log.warn({ mailbox: row.name, uid: message.uid, file: message.file }, 'message file is gone; expunged it from the index');
   if (unknown.length) ctx.log.info({ mailbox: row.name, count: unknown.length, files: unknown.slice(0, 10).map((f) => f.file) }, 'indexed message files the index did not know');
+  if (copies.length) {
+    // No row refers to them, so nobody can be reading them.
+    for (const file of copies) await unlink(join(folder, file)).catch(() => undefined);
+    for (const sub of new Set(copies.map((file) => file.slice(0, 3)))) await syncDirectory(join(folder, sub));
+    ctx.log.warn({ mailbox: row.name, count: copies.length, files: copies.slice(0, 10) }, 'removed second copies of delivered messages (same dedupe key as a stored message)');
+  }
+}
+
+/**
+ * Files without rows that carry the dedupe key of a message the mailbox holds are second copies
+ * of one delivery: an append whose index commit failed leaves its file behind, and the queue's
+ * retry stores the message again. They are removed rather than indexed. Only when the other copy
+ * is really there (its row is not about to be expunged for a missing file): a file whose key
+ * belongs to a message since expunged, or to none at all, is indexed, so no message is ever
+ * lost here; of several such files with one key, the oldest is indexed.
+ */
+function dropSecondCopies(
+  ctx: ReconcileContext,
+  mailbox: number,
+  found: readonly { file: string; size: number; mtime: Date }[],
+  missingUids: ReadonlySet<number>,
+): { unknown: { file: string; size: number; mtime: Date }[]; copies: string[] } {
+  const unknown: { file: string; size: number; mtime: Date }[] = [];
+  const copies: string[] = [];
+  const claimed = new Set<string>();
+  for (const entry of found) {
+    const dedupe = parseMessageFileName(basename(entry.file)).dedupe;
+    if (dedupe !== undefined) {
+      const seen = ctx.index.dedupe(mailbox, dedupe);
+      const stored = seen !== undefined && !missingUids.has(seen.uid) && ctx.index.message(mailbox, seen.uid) !== undefined;
+      if (stored || claimed.has(dedupe)) {
+        copies.push(entry.file);
+        continue;
+      }
+      claimed.add(dedupe);
+    }
+    unknown.push(entry);
+  }
+  return { unknown, copies };
 }
 
 async function cleanTmp(tmp: string): Promise<void> {

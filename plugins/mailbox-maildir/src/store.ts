@@ -105,7 +105,7 @@ export class MaildirStore implements MailStore {
   async append(box: MailboxSelector, message: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
     const account = await this.account(box.user);
     const name = existingName(box.user, box.mailbox);
-    return account.append(name, message, options, () => this.#checkQuota(box.user, account, message.length));
+    return account.append(name, message, options, (pending) => this.#checkQuota(box.user, account, message.length, pending));
   }
 
   async listMessages(box: MailboxSelector, options: { readonly uids?: readonly number[]; readonly changedSince?: number } = {}): Promise<MessageMeta[]> {
@@ -164,11 +164,15 @@ export class MaildirStore implements MailStore {
     return ChangeHub.key(accountPath(box.user).key, checked.ok ? checked.name : box.mailbox);
   }
 
-  /** Soft quota: checked before the write, so concurrent deliveries may overshoot by a message. */
-  async #checkQuota(user: string, account: AccountStore, bytes: number): Promise<void> {
+  /**
+   * Checked before the write. `pending`: bytes of appends admitted earlier and not yet
+   * committed. A copy does not see those, nor appends see a copy in progress, so the quota is
+   * soft: a copy racing with a delivery may overshoot it by what they add.
+   */
+  async #checkQuota(user: string, account: AccountStore, bytes: number, pending = 0): Promise<void> {
     const quota = await this.#quotaOf(user);
     if (quota === undefined) return;
-    const used = account.usage().bytes;
+    const used = account.usage().bytes + pending;
     if (used + bytes > quota) {
       throw new MailStoreError('OVERQUOTA', `${user} is over quota`, { quota, used, size: bytes });
     }

@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import type { Logger } from '@posthorn/core';
 import { silentLogger } from '@posthorn/core';
 import { tempDir } from '@posthorn/testkit';
@@ -41,4 +42,17 @@ export async function filesIn(folder: string): Promise<string[]> {
   const found: string[] = [];
   for (const sub of ['new', 'cur']) for (const name of await readdir(join(folder, sub))) found.push(`${sub}/${name}`);
   return found.sort();
+}
+
+/**
+ * Runs SQL against the account's index from a second connection: what a crash leaves behind
+ * (with the store closed), or a fault injected under a running store.
+ */
+export function tamper(accountDir: string, sql: string, ...params: (string | number)[]): void {
+  const db = new DatabaseSync(join(accountDir, 'posthorn-index.sqlite'));
+  try {
+    db.prepare(sql).run(...params);
+  } finally {
+    db.close();
+  }
 }

@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdir, readdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { captureLogs } from '@posthorn/testkit';
 import { dedupeHash } from '../src/account-store.ts';
-import { box, filesIn, inbox, message, openStore, USER } from './helpers.ts';
+import { box, filesIn, inbox, message, openStore, tamper, USER } from './helpers.ts';
 
 type Fixture = Awaited<ReturnType<typeof openStore>>;
-
-/** Runs SQL against the account's index while the store is closed: what a crash leaves behind. */
-function tamper(accountDir: string, sql: string, ...params: (string | number)[]): void {
-  const db = new DatabaseSync(join(accountDir, 'posthorn-index.sqlite'));
-  try {
-    db.prepare(sql).run(...params);
-  } finally {
-    db.close();
-  }
-}
 
 describe('MaildirStore: reconciliation after a crash', () => {
   let f: Fixture;
@@ -152,5 +141,42 @@ describe('MaildirStore: reconciliation after a crash', () => {
     await f.reopen();
     await f.store.status(inbox);
     assert.deepEqual(await readdir(join(f.accountDir, 'tmp')), ['in-progress']);
+  });
+
+  it('removes a second copy of a delivery the mailbox holds, but indexes one whose stored copy is gone', async () => {
+    const stored = await f.store.append(inbox, message('stored'), { dedupeKey: 'queue-1/0/alice@localhost' });
+    const expunged = await f.store.append(inbox, message('expunged'), { dedupeKey: 'queue-2/0/alice@localhost' });
+    await f.store.expunge(inbox, [expunged.uid]);
+    await f.store.close();
+    // Left behind by appends whose index commit failed (the queue then retried): row-less files
+    // with the dedupe key of a message stored meanwhile, of one since expunged, and twice of one
+    // never stored at all.
+    const leftOver = (n: number, key: string, subject: string) => {
+      const raw = message(subject);
+      return { name: `17000000${n}0.${String(n).repeat(24)}.host,S=${raw.length},D=${dedupeHash(key)}`, raw };
+    };
+    const files = [
+      leftOver(1, 'queue-1/0/alice@localhost', 'stored'),
+      leftOver(2, 'queue-2/0/alice@localhost', 'expunged'),
+      leftOver(3, 'queue-3/0/alice@localhost', 'twice'),
+      leftOver(4, 'queue-3/0/alice@localhost', 'twice'),
+    ];
+    for (const [i, file] of files.entries()) {
+      await writeFile(join(f.accountDir, 'new', file.name), file.raw);
+      const at = new Date(Date.UTC(2024, 0, 1, 0, i));
+      await utimes(join(f.accountDir, 'new', file.name), at, at);
+    }
+
+    const store = await f.reopen();
+    const list = await store.listMessages(inbox);
+    assert.deepEqual(list.map((m) => m.id), [stored.id, '2'.repeat(24), '3'.repeat(24)], 'the only copies are kept, the oldest of two');
+    assert.deepEqual(
+      (await filesIn(f.accountDir)).filter((file) => !file.includes(stored.id)),
+      [`new/${files[1]!.name}`, `new/${files[2]!.name}`],
+    );
+    const [line] = logs.find('removed second copies of delivered messages (same dedupe key as a stored message)');
+    assert.equal(line?.count, 2);
+    // The key of the copy that was indexed is known now: the queue's next retry stores nothing.
+    assert.equal((await store.append(inbox, message('twice'), { dedupeKey: 'queue-3/0/alice@localhost' })).duplicate, true);
   });
 });
