@@ -5,6 +5,7 @@ import { type DnsResolver, type JsonValue, Resolver, type ServiceToken } from '@
 import type { Logger } from 'pino';
 import { coreAdminCommands } from './admin/commands.ts';
 import type { DnsAdvisor } from './admin/dns-records.ts';
+import { FileRuleSet } from './rules/rule-set.ts';
 import { ControlServer } from './admin/control.ts';
 import type { LoadedConfig } from './config.ts';
 import { createResolver } from './dns.ts';
@@ -60,6 +61,7 @@ export class App {
   readonly #stopHooks: { plugin: string; fn: () => void | Promise<void> }[] = [];
   readonly #admin = new Map<string, AdminCommand & { plugin: string }>();
   readonly #dnsAdvisors: DnsAdvisor[] = [];
+  readonly #ruleSets: FileRuleSet<unknown>[] = [];
   #listeners: SmtpListener[] = [];
   #control: ControlServer | undefined;
   #started = false;
@@ -72,6 +74,11 @@ export class App {
     this.#hooks = new HookSet((plugin, hook) => this.#perPluginTimeouts.get(plugin) ?? (hook === 'deliver' ? timeouts.deliver : timeouts.hook));
     this.services.provide(Resolver, 'core', options.resolver ?? createResolver(config.core.dns));
     const dns = { hostname: config.core.hostname, advisors: this.#dnsAdvisors };
+    this.#admin.set('reload', {
+      plugin: 'core',
+      description: 'Read every rule file again (what SIGHUP does); a file with errors keeps its previous version',
+      run: () => this.reloadRules(),
+    });
     for (const [name, command] of Object.entries(coreAdminCommands((token) => this.services.get(token), dns))) {
       this.#admin.set(name, { ...command, plugin: 'core' });
     }
@@ -149,6 +156,13 @@ export class App {
         this.#admin.set(name, { ...command, plugin: plugin.name });
       },
       adviseDns: (advisor) => void this.#dnsAdvisors.push(advisor),
+      ruleSet: async (options) => {
+        const ruleSet = await FileRuleSet.open(options, log);
+        this.#ruleSets.push(ruleSet as FileRuleSet<unknown>);
+        // Watching starts with the server (admin commands only read the file once).
+        if (this.#started) ruleSet.watch();
+        return ruleSet;
+      },
       lifecycle: this.lifecycle,
     };
     try {
@@ -177,6 +191,7 @@ export class App {
         throw new PosthornError('PH_PLUGIN_SETUP', `plugin ${plugin} failed to start: ${(err as Error).message}`, { plugin }, { cause: err });
       }
     }
+    for (const ruleSet of this.#ruleSets) ruleSet.watch();
     if (core.listeners.some((l) => l.role !== 'mx') && !this.#hooks.isUsed('auth')) {
       this.log.warn('a submission listener is configured but no plugin taps the auth hook: nobody can log in to send');
     }
@@ -221,6 +236,7 @@ export class App {
     await Promise.all(listeners.map((listener) => listener.close()));
     await this.#control?.close();
     this.#control = undefined;
+    for (const ruleSet of this.#ruleSets) ruleSet.close();
     for (const { plugin, fn } of [...this.#stopHooks].reverse()) {
       try {
         await fn();
@@ -237,6 +253,13 @@ export class App {
       const address = listener.address();
       return address ? [{ name: listener.config.name, role: listener.config.role, host: address.address, port: address.port }] : [];
     });
+  }
+
+  /** Reads every rule file again; reports per file whether a new version is in force. */
+  async reloadRules(): Promise<JsonValue> {
+    const results: JsonValue[] = [];
+    for (const ruleSet of this.#ruleSets) results.push({ file: ruleSet.file, reloaded: await ruleSet.reload() });
+    return results;
   }
 
   /** Runs an admin command in this process. */

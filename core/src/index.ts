@@ -39,6 +39,11 @@ export type { AdminCommand, DeliveryOutcome, DnsAdvice, Lifecycle, OptionsSchema
 export { accept, reject, Replies, reply, SmtpReply, tempfail } from './reply.ts';
 export type { Accept, Reject, Verdict } from './reply.ts';
 export { ajv, deepFreeze, validateWithSchema } from './schema.ts';
+export { describeFileProblem, parseDocumentText } from './rules/document.ts';
+export type { FileProblem, ParsedDocument } from './rules/document.ts';
+export { RuleSetError } from './rules/rule-set.ts';
+export type { RuleSet, RuleSetOptions } from './rules/rule-set.ts';
+export { watchFile } from './rules/watch.ts';
 export type { SchemaIssue } from './schema.ts';
 export { addressLiteral, receivedValue, rfc5322Date } from './smtp/received.ts';
 export { CORE_VERSION } from './version.ts';

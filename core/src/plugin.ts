@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { BounceEvent, DelayedEvent, DeliveredEvent, Delivery, QueueRequest } from './context.ts';
 import type { Attributed, HookFn, HookName, TapOptions } from './hooks.ts';
 import type { Verdict } from './reply.ts';
+import type { RuleSet, RuleSetOptions } from './rules/rule-set.ts';
 
 /** JSON Schema (draft 2020-12 subset that ajv understands) for a plugin's options. */
 export type OptionsSchema = Readonly<Record<string, unknown>>;
@@ -94,6 +95,13 @@ export interface PluginContext {
   /** Runs when the server stops, in reverse plugin order; also in admin mode. */
   onStop(fn: () => void | Promise<void>): void;
   admin(name: string, command: AdminCommand): void;
+  /**
+   * Loads a rule file an admin edits (YAML or JSON, validated by `schema`), and keeps it
+   * current: a valid new version is swapped in on change, SIGHUP or `posthorn reload`; an
+   * invalid one is logged (file, line, pointer) and the old one stays. A problem in the first
+   * version stops the server from starting.
+   */
+  ruleSet<T>(options: RuleSetOptions<T>): Promise<RuleSet<T>>;
   /** Adds records to `posthorn dns-records` for a local domain (DKIM keys, for example). */
   adviseDns(advisor: (domain: string) => DnsAdvice[] | Promise<DnsAdvice[]>): void;
   readonly lifecycle: Lifecycle;

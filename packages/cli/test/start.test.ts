@@ -38,12 +38,12 @@ describe('posthorn start', () => {
     assert.ok(server.logs().some((entry) => entry.msg === 'queued'), 'the message was logged as queued');
   });
 
-  it('logs SIGHUP as a reload request and keeps serving; SIGINT stops it', async () => {
+  it('reloads rule files on SIGHUP and keeps serving; SIGINT stops it', async () => {
     const config = await writeConfig(dir.path, { plugins: [fixture('memory-queue')] });
     const server = await spawnPosthorn({ configPath: config });
     try {
       process.kill(server.pid, 'SIGHUP');
-      await server.waitForLine((line) => /"msg":"reload requested/.test(line), 10_000);
+      await server.waitForLine((line) => /"msg":"reloading rule files/.test(line), 10_000);
       const client = await SmtpClient.open(server.ports.mx!);
       assert.equal((await client.command('EHLO client.test')).code, 250);
       await client.command('QUIT');

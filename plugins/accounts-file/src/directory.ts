@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import type { Account, AccountDirectory, RecipientResolution } from '@posthorn/contracts';
-import type { Logger } from '@posthorn/core';
+import { describeFileProblem, type Logger, watchFile } from '@posthorn/core';
 import { canonicalAddress, parseAddress } from './addresses.ts';
 import { withPassword, withUserAdded, withUserRemoved } from './edits.ts';
 import { AccountsError } from './errors.ts';
 import { createIfMissing, readOrInitial, writeFileAtomic } from './file-io.ts';
 import { INITIAL_FILE } from './file-format.ts';
-import { type LoadProblem, type LoadSettings, loadAccounts } from './load.ts';
+import { type LoadSettings, loadAccounts } from './load.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
 import type { Snapshot } from './snapshot.ts';
-import { watchFile } from './watcher.ts';
+
 
 export interface DirectoryOptions extends LoadSettings {
   /** Absolute path of the accounts file. */
@@ -23,10 +23,6 @@ export interface DirectoryOptions extends LoadSettings {
 
 type ChangeListener = (event: { readonly reason: string }) => void;
 
-/** `file:line pointer: message`, the way an admin finds the spot. */
-export function describeProblem(file: string, problem: LoadProblem): string {
-  return `${file}${problem.line ? `:${problem.line}` : ''}${problem.pointer ? ` ${problem.pointer}` : ''}: ${problem.message}`;
-}
 
 /**
  * The account directory backed by one YAML file. All data lives in one immutable Snapshot;
@@ -63,7 +59,7 @@ export class FileAccountDirectory implements AccountDirectory {
     const text = await readOrInitial(options.file, INITIAL_FILE);
     const result = loadAccounts(text, options);
     if (!result.ok) {
-      throw new AccountsError('INVALID_FILE', `invalid accounts file ${result.problems.map((p) => describeProblem(options.file, p)).join('; ')}`);
+      throw new AccountsError('INVALID_FILE', `invalid accounts file ${result.problems.map((p) => describeFileProblem(options.file, p)).join('; ')}`);
     }
     const directory = new FileAccountDirectory(options, result.snapshot, text);
     directory.#logWarnings(result.snapshot);
@@ -112,7 +108,7 @@ export class FileAccountDirectory implements AccountDirectory {
         for (const problem of result.problems) {
           this.#log.error(
             { file: this.file, line: problem.line, pointer: problem.pointer, error: problem.message },
-            `accounts file refused, keeping the loaded version: ${describeProblem(this.file, problem)}`,
+            `accounts file refused, keeping the loaded version: ${describeFileProblem(this.file, problem)}`,
           );
         }
         return false;
@@ -202,7 +198,7 @@ export class FileAccountDirectory implements AccountDirectory {
       const text = await readOrInitial(this.file, INITIAL_FILE);
       const current = loadAccounts(text, this.#settings);
       if (!current.ok) {
-        throw new AccountsError('INVALID_FILE', `fix the accounts file first: ${current.problems.map((p) => describeProblem(this.file, p)).join('; ')}`);
+        throw new AccountsError('INVALID_FILE', `fix the accounts file first: ${current.problems.map((p) => describeFileProblem(this.file, p)).join('; ')}`);
       }
       const next = change(text, current.snapshot);
       if (next === null) return current.snapshot;

@@ -25,7 +25,7 @@ const start: CommandSpec = {
     'Logs go to standard output: JSON lines, or human-readable on a terminal (core.log.format).',
     'The last startup line has msg "ready" and the listeners\' addresses.',
     'SIGTERM or SIGINT: stop accepting, let connections finish, stop the plugins, exit 0.',
-    'A second SIGTERM or SIGINT exits at once. SIGHUP is logged (reload is not implemented yet).',
+    'A second SIGTERM or SIGINT exits at once. SIGHUP reads every rule file again (see `posthorn reload`).',
   ].join('\n'),
   run: lazy(() => import('./start.ts'), (m) => m.start),
 };
@@ -134,8 +134,17 @@ const dnsRecords: CommandSpec = {
   run: lazy(() => import('./dns-records.ts'), (m) => m.dnsRecords),
 };
 
+const reload: CommandSpec = {
+  name: 'reload',
+  summary: 'read every rule file of the running server again',
+  args: [],
+  options: ['json'],
+  details: `Each rule file with errors keeps its previous version; the log names the file, line and problem. Like SIGHUP.\n${ADMIN_HELP}`,
+  run: lazy(() => import('./reload.ts'), (m) => m.reload),
+};
+
 /** Every command, in the order help lists them: single commands and groups of subcommands. */
-export const COMMANDS: readonly (CommandSpec | CommandGroup)[] = [start, checkConfig, plugins, user, queue, dnsRecords];
+export const COMMANDS: readonly (CommandSpec | CommandGroup)[] = [start, checkConfig, plugins, user, queue, dnsRecords, reload];
 
 export function isGroup(entry: CommandSpec | CommandGroup): entry is CommandGroup {
   return 'commands' in entry;

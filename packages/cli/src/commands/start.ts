@@ -48,7 +48,10 @@ export async function start(ctx: CommandContext): Promise<number> {
   process.on('SIGTERM', onStopSignal);
   process.on('SIGINT', onStopSignal);
   process.on('SIGHUP', () => {
-    app?.log.info({ signal: 'SIGHUP' }, 'reload requested; reloading is not implemented yet, the running configuration stays');
+    // Rule files (spam rules, access lists...) are read again; each one that has errors keeps
+    // its previous version. The main config is not reloaded: that needs a restart.
+    app?.log.info({ signal: 'SIGHUP' }, 'reloading rule files');
+    void app?.reloadRules().catch((err: Error) => app?.log.error({ err: err.message }, 'reload failed'));
   });
 
   let listeners: ListenerAddress[];

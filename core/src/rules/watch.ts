@@ -3,8 +3,8 @@ import { basename, dirname } from 'node:path';
 
 /**
  * Calls `onChange` (debounced) when the file may have changed. The directory is watched, not
- * the file: editors and our own admin commands replace the file by rename, which would leave a
- * watch on the old inode looking at a file nobody reads any more.
+ * the file: editors and admin commands replace a file by rename, which would leave a watch on
+ * the old inode looking at a file nobody reads any more.
  */
 export function watchFile(file: string, onChange: () => void, options: { debounceMs: number; onError: (err: Error) => void }): () => void {
   const name = basename(file);
