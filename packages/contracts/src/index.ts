@@ -24,3 +24,5 @@ export type {
   SpecialUse,
   SystemFlag,
 } from './mailstore.ts';
+export { Notes } from './notes.ts';
+export type { AuthenticationNote, AuthResult, DeliveryTarget, HeaderNote, SpamNote } from './notes.ts';

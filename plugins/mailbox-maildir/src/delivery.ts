@@ -1,9 +1,10 @@
-import type { AccountDirectory, MailStore } from '@posthorn/contracts';
+import { type AccountDirectory, type DeliveryTarget, type MailStore, Notes } from '@posthorn/contracts';
 import { accept, type Delivery, type PluginContext, reject, tempfail, type Verdict } from '@posthorn/core';
 
 /**
  * Local delivery: recipients of local accounts are accepted at RCPT and, at delivery, appended
- * to the INBOX of every account they resolve to.
+ * to the INBOX of every account they resolve to, or to the mailbox with the special use a
+ * plugin asked for in the message's notes (`Notes.deliveryTarget`: spam into Junk).
  */
 export function tapLocalDelivery(ctx: PluginContext, accounts: AccountDirectory, store: MailStore): void {
   ctx.on(
@@ -41,8 +42,9 @@ async function deliverLocally(delivery: Delivery, targets: readonly string[], st
       await store.ensureAccount(account);
       // Same key on every attempt: a retry (after a crash, or for a list alias where one member
       // was full) finds the copies already stored instead of storing them again.
-      const result = await store.append({ user: account, mailbox: 'INBOX' }, message, { dedupeKey: `${envelope.id}/${recipientIndex}/${account}` });
-      log.info({ account, uid: result.uid, id: result.id, duplicate: result.duplicate }, result.duplicate ? 'already delivered to the mailbox' : 'delivered to the mailbox');
+      const mailbox = await targetMailbox(store, account, envelope.notes[Notes.deliveryTarget] as DeliveryTarget | undefined);
+      const result = await store.append({ user: account, mailbox }, message, { dedupeKey: `${envelope.id}/${recipientIndex}/${account}` });
+      log.info({ account, mailbox, uid: result.uid, id: result.id, duplicate: result.duplicate }, result.duplicate ? 'already delivered to the mailbox' : 'delivered to the mailbox');
     } catch (err) {
       const failure = err as { code?: unknown; details?: Record<string, unknown> };
       if (failure.code === 'OVERQUOTA') {
@@ -59,4 +61,11 @@ async function deliverLocally(delivery: Delivery, targets: readonly string[], st
   if (!overQuota.length) return accept();
   if (overQuota.every((entry) => entry.permanent)) return reject(552, '5.2.2', 'Mailbox full');
   return reject(452, '4.2.2', 'Mailbox full, try again later');
+}
+
+/** The mailbox of the requested special use; INBOX when there is no request or no such mailbox. */
+async function targetMailbox(store: MailStore, account: string, target: DeliveryTarget | undefined): Promise<string> {
+  if (!target?.specialUse) return 'INBOX';
+  const found = (await store.listMailboxes(account)).find((box) => box.specialUse === target.specialUse);
+  return found?.name ?? 'INBOX';
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { type Envelope, type MailboxChange, Mailboxes, type MailStore } from '@posthorn/contracts';
 import { silentLogger } from '@posthorn/core';
@@ -160,5 +161,38 @@ describe('local delivery over SMTP into the Maildir store', () => {
     assert.equal((await store.status(inboxOf('bob@localhost'))).messages, before + 1);
     const other = await server.app.lifecycle.deliver({ envelope: { ...envelope, recipients: [{ address: 'nobody@remote.example', params: {} }] }, recipient: { address: 'nobody@remote.example', params: {} }, recipientIndex: 0, attempt: 1, size: 1, read: async () => message, log: silentLogger() });
     assert.equal(other.by, 'core', 'a remote recipient is not ours to deliver');
+  });
+});
+
+describe('local delivery into the mailbox a plugin asked for', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let server: TestServer;
+
+  before(async () => {
+    dir = await tempDir();
+    await writeFile(join(dir.path, 'accounts.yaml'), ACCOUNTS);
+    const marker = fileURLToPath(new URL('./fixtures/junk-marker.ts', import.meta.url));
+    server = await startTestServer(
+      { plugins: [{ plugin: 'accounts-file', options: { file: 'accounts.yaml' } }, 'mailbox-maildir', marker, fixture('deliver-now')] },
+      { dir: dir.path, logger: silentLogger() },
+    );
+  });
+  after(async () => {
+    await server.stop();
+    await dir.remove();
+  });
+
+  it('files a message marked for Junk there, and others in INBOX', async () => {
+    const store = server.app.services.get(Mailboxes)!;
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.port(), tls: { rejectUnauthorized: false } });
+    await transport.sendMail({ envelope: { from: 'sender@example.org', to: ['alice@localhost'] }, raw: raw('junk offer') });
+    await transport.sendMail({ envelope: { from: 'sender@example.org', to: ['alice@localhost'] }, raw: raw('letter') });
+    transport.close();
+    const subjectsIn = async (mailbox: string) =>
+      Promise.all(
+        (await store.listMessages({ user: 'alice@localhost', mailbox })).map(async (m) => /Subject: ([\w ]+)/.exec((await store.readMessage({ user: 'alice@localhost', mailbox }, m.uid)).toString())![1]),
+      );
+    assert.deepEqual(await subjectsIn('Junk'), ['junk offer']);
+    assert.deepEqual(await subjectsIn('INBOX'), ['letter']);
   });
 });
