@@ -84,10 +84,10 @@ function countLogs(servers: readonly PosthornProcess[], msg: string): number {
   return servers.reduce((sum, server) => sum + server.logs().filter((line) => line.msg === msg).length, 0);
 }
 
-/** `.msg` files left in the queue directory. */
+/** Queue segment files left in the queue directory (queue-fs keeps messages in `*.log` segments). */
 async function queuedFiles(install: Installation): Promise<string[]> {
   const names = await readdir(join(install.dataDir, 'queue')).catch(() => [] as string[]);
-  return names.filter((name) => name.endsWith('.msg'));
+  return names.filter((name) => name.endsWith('.log'));
 }
 
 describe('SIGKILL under load, then restart', () => {
@@ -143,7 +143,7 @@ describe('SIGKILL under load, then restart', () => {
       const entries = [...ledger.values()].filter((e) => e.round === round);
       t.diagnostic(
         `round ${round}: killed ${killedAt}; ${entries.filter((e) => e.outcome === 'acked').length} acknowledged, ` +
-          `${entries.filter((e) => e.outcome === 'in-doubt').length} in doubt, ${(await queuedFiles(install)).length} message files left in the queue`,
+          `${entries.filter((e) => e.outcome === 'in-doubt').length} in doubt, ${(await queuedFiles(install)).length} queue segment files left`,
       );
     }
 

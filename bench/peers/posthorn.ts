@@ -13,7 +13,8 @@ import type { Peer, PeerContext, RunningPeer } from './peer.ts';
 
 const CLI = join(REPO, 'node_modules/.bin/posthorn');
 const BENCH_PLUGIN = fileURLToPath(new URL('./posthorn/bench-plugin.ts', import.meta.url));
-const QUEUE_FS = join(REPO, 'plugins/queue-fs/src/index.ts');
+// POSTHORN_BENCH_QUEUE_FS: another queue-fs entry point (an older copy, to compare before/after).
+const QUEUE_FS = process.env.POSTHORN_BENCH_QUEUE_FS ?? join(REPO, 'plugins/queue-fs/src/index.ts');
 const MEMORY_QUEUE = join(REPO, 'packages/testkit/fixtures/memory-queue.ts');
 
 export type PosthornQueue = 'fs' | 'memory';
@@ -59,7 +60,7 @@ export function posthornPeer(choice: PosthornChoice): Peer {
   return {
     id: 'posthorn',
     label: durable ? 'Posthorn + queue-fs' : 'Posthorn + memory-queue fixture',
-    accepts: durable ? 'message and envelope written and fsynced, directory included (queue-fs)' : 'kept in memory only (testkit memory-queue fixture: NOT durable)',
+    accepts: durable ? 'message and envelope appended to the queue log and synced (O_DSYNC write, group commit), directory entry included for a new segment (queue-fs)' : 'kept in memory only (testkit memory-queue fixture: NOT durable)',
     node: true,
     async version() {
       const pkg = JSON.parse(await readFile(join(REPO, 'core/package.json'), 'utf8')) as { version: string };
@@ -83,7 +84,7 @@ export function posthornPeer(choice: PosthornChoice): Peer {
           `node_modules/.bin/posthorn start --config ${file}`,
           `mx listener, greetingDelay 0, reverseLookup false, log level ${choice.logLevel}; plugins: ${choice.queue === 'fs' ? 'queue-fs' : 'testkit memory-queue'} + bench-accept-all (deliver tap accepts)`,
         ],
-        settle: (timeoutMs) => (durable ? settleBy(() => countFiles(queueDir, (name) => name.endsWith('.msg')), timeoutMs) : Promise.resolve({ drained: true, left: 0 })),
+        settle: (timeoutMs) => (durable ? settleBy(() => countFiles(queueDir, (name) => name.endsWith('.msg') || name.endsWith('.log')), timeoutMs) : Promise.resolve({ drained: true, left: 0 })),
         stop: () => proc.stop(40_000),
       };
     },

@@ -214,9 +214,13 @@ export async function startSendingServer(options: SendingOptions = {}): Promise<
         return join(dataDir, 'mail', domain.toLowerCase(), local);
       },
       cli,
+      // The server itself says when its queue is empty (its storage format is its own business).
       queueEmpty: (timeoutMs = 20_000) =>
         waitFor(
-          async () => ((await readdir(queueDir).catch(() => [] as string[])).some((name) => name.endsWith('.msg')) ? undefined : true),
+          async () => {
+            const listed = await cli(['queue', 'list', '--json']);
+            return listed.code === 0 && (JSON.parse(listed.stdout) as unknown[]).length === 0 ? true : undefined;
+          },
           'an empty queue',
           timeoutMs,
         ).then(() => undefined),

@@ -1,97 +1,94 @@
 /**
- * The `.msg` file: everything the queue must not lose about one message, in one file that is
- * written once and never changed.
+ * Payloads of the four record types (framing in record.ts):
  *
- *   posthorn-queue 1\n                                 magic and format version
- *   {"size":1234,"crc32":305419896,"envelope":{...}}\n  header: one line of compact JSON
- *   <message bytes>                                      exactly `size` bytes, CRLF as received
- *
- * JSON never contains a raw newline, so the header ends at the first `\n` after the magic.
- * `crc32` is zlib's CRC-32 of the message bytes. A torn write shows up as a header that does
- * not parse or a body shorter than `size`; a damaged body as a checksum mismatch.
+ * - `message`: u32 LE length of a JSON part, the JSON part, then the message bytes exactly as
+ *   received. JSON: `{"envelope":{...}}`, plus `"state":{...}` when the message was copied
+ *   forward by compaction (its delivery state at that moment travels with it).
+ * - `state`: JSON `{"id":"...","recipients":[...],"bouncedAt":"..."}`: the whole delivery state
+ *   of one message after an attempt round (or an administrator's retry); the last one wins.
+ * - `done`: JSON `{"id":"..."}` (plus `bouncedAt` for the record): every recipient is final
+ *   and the bounce, if any, went out; the message is finished.
+ * - `removed`: JSON `{"id":"..."}`: an administrator deleted the message.
  */
-import { crc32 } from 'node:zlib';
 import type { Envelope } from '@posthorn/contracts';
+import { allocRecord, CorruptRecordError, frame, HEADER_BYTES } from './record.ts';
+import { checkState, type MessageState } from './state.ts';
 
-export const MAGIC = 'posthorn-queue 1\n';
-const MAGIC_BYTES = Buffer.from(MAGIC, 'latin1');
-/** An envelope with thousands of recipients and notes stays far below this. */
-export const MAX_HEADER_BYTES = 4 * 1024 * 1024;
+export { CorruptRecordError } from './record.ts';
 
-/** Queue ids become file names: no separators, no leading dot, bounded length. */
+/** Ids name messages in logs, admin commands and bounce ids: no separators, no leading dot, bounded. */
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
 export function isValidId(id: unknown): id is string {
   return typeof id === 'string' && ID_PATTERN.test(id) && !id.endsWith('.tmp');
 }
 
-/** Why a stored file cannot be used; `reason` goes to the log. */
-export class CorruptFileError extends Error {
-  readonly reason: string;
-  constructor(reason: string) {
-    super(`corrupt queue file: ${reason}`);
-    this.name = 'CorruptFileError';
-    this.reason = reason;
-  }
+export function encodeMessage(envelope: Envelope, message: Buffer, state?: MessageState): Buffer[] {
+  const json = JSON.stringify(state ? { envelope, state } : { envelope });
+  const jsonBytes = Buffer.byteLength(json);
+  const head = allocRecord(4 + jsonBytes);
+  head.writeUInt32LE(jsonBytes, HEADER_BYTES);
+  head.write(json, HEADER_BYTES + 4, 'utf8');
+  return frame('message', head, message);
 }
 
-export interface MessageHeader {
+export interface DecodedMessage {
   readonly envelope: Envelope;
+  readonly state: MessageState | undefined;
+  /** Where the message bytes start inside the payload. */
+  readonly bodyOffset: number;
   readonly size: number;
-  readonly crc32: number;
 }
 
-/** The bytes that go before the message: magic and header line. */
-export function encodeHeader(envelope: Envelope, message: Buffer): Buffer {
-  const header = JSON.stringify({ size: message.length, crc32: crc32(message), envelope });
-  return Buffer.from(`${MAGIC}${header}\n`, 'utf8');
+export function decodeMessage(payload: Buffer): DecodedMessage {
+  if (payload.length < 4) throw new CorruptRecordError('message record too short');
+  const jsonBytes = payload.readUInt32LE(0);
+  if (jsonBytes > payload.length - 4) throw new CorruptRecordError('message record JSON runs past its end');
+  const value = parseObject(payload.toString('utf8', 4, 4 + jsonBytes));
+  const problem = envelopeProblem(value.envelope);
+  if (problem) throw new CorruptRecordError(`bad envelope: ${problem}`);
+  const envelope = value.envelope as Envelope;
+  const state = value.state === undefined ? undefined : checkState(value.state, envelope);
+  return { envelope, state, bodyOffset: 4 + jsonBytes, size: payload.length - 4 - jsonBytes };
 }
 
-/**
- * Parses magic and header from the start of a file. Returns the header and the offset where
- * the message starts, or `undefined` when `head` ends before the header does (read more).
- */
-export function decodeHeader(head: Buffer, expectedId: string): { header: MessageHeader; bodyOffset: number } | undefined {
-  if (head.length < MAGIC_BYTES.length) {
-    if (MAGIC_BYTES.subarray(0, head.length).equals(head)) return undefined;
-    throw new CorruptFileError('bad magic');
-  }
-  if (!head.subarray(0, MAGIC_BYTES.length).equals(MAGIC_BYTES)) throw new CorruptFileError('bad magic');
-  const end = head.indexOf(0x0a, MAGIC_BYTES.length);
-  if (end === -1) {
-    if (head.length - MAGIC_BYTES.length > MAX_HEADER_BYTES) throw new CorruptFileError('header too long');
-    return undefined;
-  }
-  let parsed: unknown;
+export function encodeState(id: string, state: MessageState): Buffer[] {
+  return encodeJson('state', { id, ...state });
+}
+
+/** The id a state record is about; its recipients are checked against the envelope later. */
+export function decodeState(payload: Buffer): { id: string; value: unknown } {
+  const value = parseObject(payload.toString('utf8'));
+  if (!isValidId(value.id)) throw new CorruptRecordError('state record without a valid id');
+  return { id: value.id, value };
+}
+
+export function encodeEnd(type: 'done' | 'removed', id: string, bouncedAt?: string): Buffer[] {
+  return encodeJson(type, bouncedAt ? { id, bouncedAt } : { id });
+}
+
+export function decodeEnd(payload: Buffer): string {
+  const value = parseObject(payload.toString('utf8'));
+  if (!isValidId(value.id)) throw new CorruptRecordError('record without a valid id');
+  return value.id;
+}
+
+function encodeJson(type: 'state' | 'done' | 'removed', value: unknown): Buffer[] {
+  const json = JSON.stringify(value);
+  const head = allocRecord(Buffer.byteLength(json));
+  head.write(json, HEADER_BYTES, 'utf8');
+  return frame(type, head);
+}
+
+function parseObject(text: string): Record<string, unknown> {
+  let value: unknown;
   try {
-    parsed = JSON.parse(head.toString('utf8', MAGIC_BYTES.length, end));
+    value = JSON.parse(text);
   } catch {
-    throw new CorruptFileError('bad header JSON');
+    throw new CorruptRecordError('bad JSON');
   }
-  return { header: checkHeader(parsed, expectedId), bodyOffset: end + 1 };
-}
-
-/** Parses and verifies a whole `.msg` file. */
-export function decodeMessageFile(file: Buffer, expectedId: string): { header: MessageHeader; message: Buffer } {
-  const decoded = decodeHeader(file, expectedId);
-  if (!decoded) throw new CorruptFileError('truncated header');
-  const message = file.subarray(decoded.bodyOffset);
-  if (message.length !== decoded.header.size) {
-    throw new CorruptFileError(`length mismatch: header says ${decoded.header.size} bytes, file has ${message.length}`);
-  }
-  if (crc32(message) !== decoded.header.crc32) throw new CorruptFileError('checksum mismatch');
-  return { header: decoded.header, message };
-}
-
-function checkHeader(value: unknown, expectedId: string): MessageHeader {
-  const header = value as Partial<MessageHeader> | null;
-  if (typeof header !== 'object' || header === null) throw new CorruptFileError('header is not an object');
-  if (!Number.isSafeInteger(header.size) || (header.size as number) < 0) throw new CorruptFileError('bad size in header');
-  if (!Number.isSafeInteger(header.crc32)) throw new CorruptFileError('bad checksum in header');
-  const problem = envelopeProblem(header.envelope);
-  if (problem) throw new CorruptFileError(`bad envelope: ${problem}`);
-  if (header.envelope!.id !== expectedId) throw new CorruptFileError(`envelope id ${JSON.stringify(header.envelope!.id)} does not match the file name`);
-  return header as MessageHeader;
+  if (!isObject(value)) throw new CorruptRecordError('JSON is not an object');
+  return value;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -8,10 +8,10 @@ import { type MessageQueue, Queue } from '@posthorn/contracts';
 import { accept, definePlugin, reply } from '@posthorn/core';
 import { QueueLock } from './lock.ts';
 import { optionsSchema, type QueueFsOptions, retryPolicy } from './options.ts';
-import { recover } from './recovery.ts';
 import { Runner } from './runner.ts';
+import { ensureDirectories } from './segment-files.ts';
 import { adminQueue, serverQueue } from './service.ts';
-import { QueueStore } from './store.ts';
+import { QueueLog, type QueueLogOptions } from './store.ts';
 
 export type { QueueFsOptions } from './options.ts';
 
@@ -24,7 +24,13 @@ export default definePlugin<QueueFsOptions>({
   provides: [Queue],
   async setup(ctx, options) {
     const dir = options.dir ? ctx.resolvePath(options.dir) : join(ctx.dataDir, 'queue');
-    const store = new QueueStore(dir, ctx.log);
+    const logOptions: QueueLogOptions = {
+      dir,
+      log: ctx.log,
+      segmentSize: options.segmentSize,
+      segmentAgeMs: options.segmentAge * 1000,
+      compactIntervalMs: options.compactInterval * 1000,
+    };
 
     const tapQueue = (queue: MessageQueue): void => {
       // Tapped in admin mode too, so `posthorn plugins` shows the same hook order as a server.
@@ -35,15 +41,14 @@ export default definePlugin<QueueFsOptions>({
     };
 
     if (ctx.mode === 'admin') {
-      // A CLI command: no lock, no deliveries; the files are read (and, with the lock, changed) directly.
-      const queue = adminQueue(store, ctx.log);
+      // A CLI command: no lock, no deliveries; the log is read (and, with the lock, appended to) directly.
+      const queue = adminQueue(logOptions);
       ctx.provide(Queue, queue);
       tapQueue(queue);
-      ctx.onStop(() => store.close());
       return;
     }
 
-    await store.ensureDirectories();
+    const store = new QueueLog(logOptions);
     const runner = new Runner({ store, lifecycle: ctx.lifecycle, log: ctx.log, policy: retryPolicy(options), concurrency: options.concurrency });
     const queue = serverQueue(store, runner);
     ctx.provide(Queue, queue);
@@ -51,9 +56,10 @@ export default definePlugin<QueueFsOptions>({
 
     let lock: QueueLock | undefined;
     ctx.onStart(async () => {
+      await ensureDirectories(dir);
       lock = await QueueLock.acquire(dir, ctx.log);
       try {
-        const recovered = await recover(store, ctx.log, (id) => store.isWriting(id) || runner.has(id));
+        const recovered = await store.open();
         for (const message of recovered) runner.add(message.envelope, message.size, message.state);
         runner.start();
         ctx.log.info({ dir, messages: recovered.length }, 'queue started');
@@ -66,6 +72,7 @@ export default definePlugin<QueueFsOptions>({
     ctx.onStop(async () => {
       await runner.stop(options.stopTimeout * 1000);
       await store.close();
+      ctx.log.info({ dir, ...store.stats }, 'queue stopped');
       await lock?.release();
       lock = undefined;
     });

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PosthornError } from '@posthorn/core';
 import type { Logger } from 'pino';
-import { fsyncDirectory, LOCK_FILE } from './store.ts';
+import { fsyncDirectory, LOCK_FILE } from './segment-files.ts';
 
 /** What the lock file says about its holder. */
 export interface LockOwner {

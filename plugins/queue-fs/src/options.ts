@@ -5,6 +5,9 @@ export interface QueueFsOptions {
   readonly retry: { readonly initial: number; readonly factor: number; readonly max: number; readonly jitter: number };
   readonly maxAge: number;
   readonly stopTimeout: number;
+  readonly segmentSize: number;
+  readonly segmentAge: number;
+  readonly compactInterval: number;
 }
 
 /** JSON Schema of the options; the loader refuses unknown keys and fills these defaults. */
@@ -27,6 +30,9 @@ export const optionsSchema = {
     },
     maxAge: { type: 'number', exclusiveMinimum: 0, default: 432000, description: 'Seconds after which a still deferred recipient expires' },
     stopTimeout: { type: 'number', minimum: 0, default: 30, description: 'Seconds to wait at stop for deliveries in flight' },
+    segmentSize: { type: 'integer', minimum: 1024, default: 64 * 1024 * 1024, description: 'Bytes after which a queue log segment is closed and a new one started' },
+    segmentAge: { type: 'number', exclusiveMinimum: 0, default: 3600, description: 'Seconds after which a non-empty segment is closed, so that it can be deleted or compacted' },
+    compactInterval: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Seconds between checks for segments to delete or compact' },
   },
 } as const;
 

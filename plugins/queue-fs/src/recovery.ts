@@ -1,100 +1,124 @@
-import type { Envelope } from '@posthorn/contracts';
+/**
+ * Reads the whole log back into a LogIndex: segments in order, records in order, each applied
+ * on top of what came before (a `state` replaces a message's state, a `done` or `removed` ends
+ * it, a later `message` record of the same id replaces the earlier one).
+ *
+ * With `repair` (a server starting, lock held) the log is also made trustworthy before anyone
+ * acts on it: damaged ranges are copied into `corrupt/` with a warning and skipped, a torn tail
+ * is cut off, and every segment is fdatasynced, because after a SIGKILL the page cache may hold
+ * records that were written but never synced, and the server is about to act on them (deliver,
+ * delete older segments). Without `repair` (a CLI command reading the queue, maybe while a
+ * server writes to it) nothing is changed and damage is skipped silently.
+ */
+import { open, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { CorruptFileError, isValidId } from './format.ts';
+import { CorruptRecordError } from './format.ts';
 import { LOCK_TEMP_PREFIX } from './lock.ts';
-import type { MessageState } from './state.ts';
-import { CORRUPT_DIR, LOCK_FILE, MSG_SUFFIX, type QueueStore, STATE_SUFFIX, TEMP_SUFFIX } from './store.ts';
+import { LogIndex } from './log-index.ts';
+import { CORRUPT_DIR, FILE_MODE, fsyncDirectory, listDirectory, LOCK_FILE, segmentName, segmentPath, segmentsIn, segmentSeq } from './segment-files.ts';
+import { type DamagedRange, readSegment, scanSegment } from './segment-reader.ts';
 
-export interface RecoveredMessage {
-  readonly envelope: Envelope;
-  readonly size: number;
-  readonly state: MessageState | undefined;
+export interface RecoveredLog {
+  readonly index: LogIndex;
+  /** Segment files found, with the size of their valid part. */
+  readonly segments: Map<number, number>;
+  /** One past the highest segment number: where new segments start. */
+  readonly nextSeq: number;
 }
 
-/** Files verified at once during recovery: enough to keep the disk busy, not a file-descriptor storm. */
-const PARALLEL_READS = 16;
+export async function readLog(dir: string, log: Logger, options: { repair: boolean }): Promise<RecoveredLog> {
+  const names = await listDirectory(dir);
+  if (options.repair) warnAboutStrangers(names, log);
+  const index = new LogIndex();
+  const segments = new Map<number, number>();
+  let last = 0;
+  // The directory is listed again after each pass: without the lock (a CLI command reading
+  // next to a running server) a segment may appear meanwhile, holding for instance the copy of
+  // a message whose old segment was deleted before this scan reached it.
+  for (let seqs = segmentsIn(names); seqs.length; seqs = segmentsIn(await listDirectory(dir)).filter((seq) => seq > last)) {
+    for (const seq of seqs) {
+      last = seq;
+      await readOne(dir, seq, index, segments, log, options.repair);
+    }
+  }
+  return { index, segments, nextSeq: last + 1 };
+}
+
+/** Reads one segment into the index; with `repair`, sets damage aside and syncs the file. */
+async function readOne(dir: string, seq: number, index: LogIndex, segments: Map<number, number>, log: Logger, repair: boolean): Promise<void> {
+  const bytes = await readSegment(segmentPath(dir, seq));
+  if (!bytes) return;
+  let validEnd = bytes.length;
+  for (const item of scanSegment(bytes)) {
+    if (item.kind === 'damage') {
+      if (item.tail) validEnd = item.offset;
+      if (repair) await setAside(dir, seq, bytes, item, log);
+      continue;
+    }
+    try {
+      index.apply(item, seq);
+    } catch (err) {
+      if (!(err instanceof CorruptRecordError)) throw err;
+      if (!repair) continue;
+      if (item.type === 'message') {
+        await setAside(dir, seq, bytes, { kind: 'damage', offset: item.offset, end: item.offset + item.length, reason: err.reason, tail: false, zeros: false }, log);
+      } else {
+        log.warn({ file: segmentName(seq), offset: item.offset, type: item.type, reason: err.reason }, 'queue record ignored: it verifies but cannot be used');
+      }
+    }
+  }
+  if (repair) await makeDurable(dir, seq, validEnd < bytes.length ? validEnd : undefined, log);
+  segments.set(seq, validEnd);
+}
 
 /**
- * Scans the queue directory at start. Every `.msg` is read in full and verified; one that cannot
- * be used (torn write, damage) and every leftover temp file is moved to `corrupt/` with a
- * warning, never stopping the server. A damaged `.state` means "no state yet" for its message;
- * a `.state` without its message is a leftover of a removal and is deleted.
- *
- * `skip` names ids this process is writing or already tracks (a message queued while the scan
- * runs), which the scan must leave alone.
+ * Copies a damaged range into `corrupt/<segment>.<offset>` for an operator to look at. The name
+ * is fixed per range, so a range seen again at the next start is not copied twice. Zero bytes
+ * (allocated, never written) are only logged. Failing to copy is logged, never fatal.
  */
-export async function recover(store: QueueStore, log: Logger, skip: (id: string) => boolean): Promise<RecoveredMessage[]> {
-  const names = await store.names();
-  const messages: string[] = [];
-  const states = new Set<string>();
+async function setAside(dir: string, seq: number, bytes: Buffer, range: DamagedRange, log: Logger): Promise<void> {
+  const file = segmentName(seq);
+  const fields = { file, offset: range.offset, length: range.end - range.offset, reason: range.reason, tail: range.tail };
+  if (range.zeros) {
+    log.warn(fields, 'queue file set aside as corrupt: zero bytes, nothing kept');
+    return;
+  }
+  const movedTo = join(dir, CORRUPT_DIR, `${file}.${range.offset}`);
+  try {
+    await writeFile(movedTo, bytes.subarray(range.offset, range.end), { flag: 'wx', mode: FILE_MODE, flush: true });
+    await fsyncDirectory(join(dir, CORRUPT_DIR));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+      log.error({ ...fields, err }, 'cannot copy a damaged part of the queue log into corrupt/; skipping it anyway');
+      return;
+    }
+  }
+  log.warn({ ...fields, movedTo }, 'queue file set aside as corrupt');
+}
+
+/** Cuts a torn tail off and syncs the segment, so what recovery read is what the disk holds. */
+async function makeDurable(dir: string, seq: number, truncateTo: number | undefined, log: Logger): Promise<void> {
+  try {
+    const handle = await open(segmentPath(dir, seq), 'r+');
+    try {
+      if (truncateTo !== undefined) await handle.truncate(truncateTo);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    log.error({ err, file: segmentName(seq) }, 'cannot sync a queue segment at start');
+  }
+}
+
+function warnAboutStrangers(names: readonly string[], log: Logger): void {
   for (const name of names) {
-    if (name === CORRUPT_DIR || name === LOCK_FILE || name.startsWith(LOCK_TEMP_PREFIX)) continue;
-    if (name.endsWith(TEMP_SUFFIX)) {
-      // Only state files are written through a temp file, and none is being written before the
-      // runner starts: this one is a leftover of a crash.
-      await store.setAside(name, 'leftover temporary file');
-    } else if (name.endsWith(MSG_SUFFIX)) {
-      const id = name.slice(0, -MSG_SUFFIX.length);
-      if (isValidId(id)) messages.push(id);
-      else await store.setAside(name, 'file name is not a queue id');
-    } else if (name.endsWith(STATE_SUFFIX)) {
-      states.add(name.slice(0, -STATE_SUFFIX.length));
+    if (segmentSeq(name) !== undefined || name === LOCK_FILE || name === CORRUPT_DIR || name.startsWith(LOCK_TEMP_PREFIX)) continue;
+    if (name.endsWith('.msg') || name.endsWith('.state')) {
+      log.warn({ file: name }, 'queue file of the old one-file-per-message format left alone; it is not delivered');
     } else {
       log.warn({ file: name }, 'unknown file in the queue directory left alone');
     }
   }
-
-  const recovered: RecoveredMessage[] = [];
-  const setAsideIds = new Set<string>();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < messages.length) {
-      const id = messages[next++]!;
-      if (skip(id)) continue;
-      const message = await recoverOne(store, log, id, skip, states.has(id));
-      if (message === 'corrupt') setAsideIds.add(id);
-      else if (message) recovered.push(message);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, messages.length) }, worker));
-
-  const known = new Set(messages);
-  for (const id of states) {
-    if (setAsideIds.has(id)) {
-      await store.setAside(id + STATE_SUFFIX, 'its message file was corrupt');
-    } else if (!known.has(id) && !skip(id)) {
-      log.info({ file: id + STATE_SUFFIX }, 'removing the state of a message that is no longer queued');
-      await store.removeFile(id + STATE_SUFFIX);
-    }
-  }
-  // Oldest first, so a backlog drains in arrival order.
-  return recovered.sort((a, b) => (a.envelope.receivedAt < b.envelope.receivedAt ? -1 : a.envelope.receivedAt > b.envelope.receivedAt ? 1 : 0));
-}
-
-async function recoverOne(store: QueueStore, log: Logger, id: string, skip: (id: string) => boolean, hasState: boolean): Promise<RecoveredMessage | 'corrupt' | undefined> {
-  let envelope: Envelope;
-  let size: number;
-  try {
-    ({
-      header: { envelope, size },
-    } = await store.readMessage(id));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    if (!(err instanceof CorruptFileError)) throw err;
-    // A message queued while this file was read is complete by now and no stray.
-    if (skip(id)) return undefined;
-    await store.setAside(id + MSG_SUFFIX, err.reason);
-    return 'corrupt';
-  }
-  let state: MessageState | undefined;
-  if (hasState) {
-    try {
-      state = await store.readState(envelope);
-    } catch (err) {
-      if (!(err instanceof CorruptFileError)) throw err;
-      log.warn({ file: id + STATE_SUFFIX, reason: err.reason }, 'corrupt queue state ignored; delivery state starts afresh');
-      await store.setAside(id + STATE_SUFFIX, err.reason);
-    }
-  }
-  return { envelope, size, state };
 }

@@ -6,7 +6,7 @@ import { DueQueue } from './due-queue.ts';
 import { Fifo } from './fifo.ts';
 import type { RetryPolicy } from './options.ts';
 import { initialState, isFinal, type MessageState, type StoredRecipient } from './state.ts';
-import type { QueueStore } from './store.ts';
+import type { QueueLog } from './store.ts';
 
 /** The reply given to a bounce for an expired recipient that never got one (should not happen). */
 const EXPIRED = reply(451, '4.4.7', 'Delivery time expired');
@@ -34,15 +34,11 @@ interface Tracked {
   removed: boolean;
   /** `retry` came while a round ran: make what is still deferred due right after it. */
   retryRequested: boolean;
-  /** Whether a `.state` file may exist (saves a pointless unlink on the common path). */
-  stateOnDisk: boolean;
   /** The bytes as received, kept for the first round so it needs no read from disk. */
   cached: Buffer | undefined;
-  /** Tail of this message's file operations, which run one at a time (see #exclusive). */
-  io: Promise<void>;
   /** Bounce attempts that failed (a bounce maker could not queue its notification). */
   bounceFailures: number;
-  /** Finished: its files are being removed. */
+  /** Finished: its `done` record is appended, and the id is free for a new message. */
   leaving: boolean;
 }
 
@@ -60,7 +56,7 @@ interface Task {
 }
 
 export interface RunnerOptions {
-  readonly store: QueueStore;
+  readonly store: QueueLog;
   readonly lifecycle: Lifecycle;
   readonly log: Logger;
   readonly policy: RetryPolicy;
@@ -73,13 +69,13 @@ export interface RunnerOptions {
  * backoff until the maximum age, and once every recipient is final runs the bounce hook for
  * the failures and removes the message.
  *
- * Never loses a recipient: a message leaves the disk only once every recipient is final. Never
- * re-delivers a recipient recorded as delivered. A crash between a delivery and the state write
- * repeats that delivery, which the deliver hook makes harmless with the dedupe key
- * `${envelope.id}/${recipientIndex}`.
+ * Never loses a recipient: a message is finished (its `done` record appended) only once every
+ * recipient is final. Never re-delivers a recipient recorded as delivered. A crash between a
+ * delivery and the durability of the record that says so repeats that delivery, which the
+ * deliver hook makes harmless with the dedupe key `${envelope.id}/${recipientIndex}`.
  */
 export class Runner {
-  readonly #store: QueueStore;
+  readonly #store: QueueLog;
   readonly #lifecycle: Lifecycle;
   readonly #log: Logger;
   readonly #policy: RetryPolicy;
@@ -99,10 +95,6 @@ export class Runner {
     this.#log = options.log;
     this.#policy = options.policy;
     this.#concurrency = options.concurrency;
-  }
-
-  has(id: string): boolean {
-    return this.#entries.has(id);
   }
 
   /**
@@ -127,9 +119,7 @@ export class Runner {
       busy: false,
       removed: false,
       retryRequested: false,
-      stateOnDisk: state !== undefined,
       cached,
-      io: Promise.resolve(),
       bounceFailures: 0,
       leaving: false,
     };
@@ -202,8 +192,7 @@ export class Runner {
       this.#entries.delete(id);
       this.#uncache(entry);
     }
-    // After a state write in progress, or that write would bring the `.state` back.
-    const existed = entry ? await this.#exclusive(entry, () => this.#store.remove(id)) : await this.#store.remove(id);
+    const existed = await this.#store.remove(id);
     if (entry || existed) this.#log.info({ tid: id }, 'queued message removed by an administrator');
     return Boolean(entry) || existed;
   }
@@ -281,7 +270,7 @@ export class Runner {
         attempt,
         size: entry.size,
         // One read per round, shared by its recipients, dropped with the round.
-        read: () => (round.message ??= entry.cached ? Promise.resolve(entry.cached) : this.#store.readMessage(envelope.id).then((stored) => stored.message)),
+        read: () => (round.message ??= entry.cached ? Promise.resolve(entry.cached) : this.#store.read(envelope.id)),
         log: entry.log,
       });
     } catch (err) {
@@ -302,7 +291,7 @@ export class Runner {
       recipient: entry.envelope.recipients[index]!,
       recipientIndex: index,
       by,
-      read: () => (round.message ??= entry.cached ? Promise.resolve(entry.cached) : this.#store.readMessage(entry.envelope.id).then((stored) => stored.message)),
+      read: () => (round.message ??= entry.cached ? Promise.resolve(entry.cached) : this.#store.read(entry.envelope.id)),
       log: entry.log,
     };
     if (state.status === 'delivered') {
@@ -342,15 +331,13 @@ export class Runner {
     const { entry } = round;
     if (this.#abandoned() || entry.removed) return;
     if (entry.recipients.some((r) => !isFinal(r))) this.#uncache(entry);
-    // When every recipient is final the clean-up follows at once and needs no saved state,
-    // unless the runner is stopping and the clean-up is left to the next start.
+    // When every recipient is final the `done` record follows at once and no state is needed,
+    // unless the runner is stopping and finishing is left to the next start. The next round
+    // starts only once this state is durable, as a round of deliveries is a side effect that
+    // should not run ahead of the record of the one before.
     if (entry.recipients.some((r) => !isFinal(r)) || this.#phase !== 'running') {
       try {
-        await this.#exclusive(entry, async () => {
-          if (entry.removed) return;
-          await this.#store.writeState(entry.envelope.id, stateOf(entry));
-          entry.stateOnDisk = true;
-        });
+        if (!entry.removed) await this.#store.saveState(entry.envelope.id, stateOf(entry));
       } catch (err) {
         // The outcomes stay in memory; a restart before the next successful write repeats them.
         entry.log.error({ err }, 'cannot save queue state');
@@ -366,13 +353,15 @@ export class Runner {
   }
 
   /**
-   * Every recipient is final: bounce the failures (once, recorded before the files go, so a
-   * crash in between does not bounce twice), then delete the message.
+   * Every recipient is final: bounce the failures, then finish the message with a `done`
+   * record that also says when it bounced. A crash between the bounce and the durability of
+   * that record bounces again at the next start, under the bounce maker's deterministic id.
    */
   async #finish(entry: Tracked): Promise<void> {
     entry.busy = true;
     const id = entry.envelope.id;
     const failures = entry.recipients.flatMap((r, index) => (r.status === 'failed' ? [{ r, index }] : []));
+    let bouncedNow = false;
     if (failures.length && !entry.bouncedAt) {
       if (entry.envelope.mailFrom === '') {
         entry.log.info({ failed: failures.map(({ r }) => r.address) }, 'not bouncing a message from the null sender');
@@ -385,7 +374,7 @@ export class Runner {
             reason: r.expired ? ('expired' as const) : ('failed' as const),
             by: r.lastReply?.by,
           })),
-          read: async () => entry.cached ?? (await this.#store.readMessage(id)).message,
+          read: async () => entry.cached ?? (await this.#store.read(id)),
           log: entry.log,
         };
         try {
@@ -402,27 +391,19 @@ export class Runner {
           return;
         }
         entry.bouncedAt = new Date().toISOString();
-        try {
-          await this.#exclusive(entry, async () => {
-            if (entry.removed) return;
-            await this.#store.writeState(id, stateOf(entry));
-            entry.stateOnDisk = true;
-          });
-        } catch (err) {
-          entry.log.error({ err }, 'cannot record the bounce; a restart before the removal would bounce again');
-        }
+        bouncedNow = true;
       }
     }
     this.#uncache(entry);
-    if (entry.removed || this.#abandoned()) return;
-    // From here the files are going: an enqueue of the same id now is a new message (add()
-    // replaces this entry instead of taking the id for one it already knows).
+    // A bounce that just went out is recorded even while stopping; anything else waits for the next start.
+    if (entry.removed || (this.#abandoned() && !bouncedNow)) return;
+    // From here the message is finished: an enqueue of the same id now is a new message (add()
+    // replaces this entry instead of taking the id for one it already knows). The `done` record
+    // is not waited for (see the README: it rides on the next group commit like everything else).
     entry.leaving = true;
-    try {
-      await this.#exclusive(entry, () => this.#store.remove(id, entry.stateOnDisk));
-    } catch (err) {
-      entry.log.error({ err }, 'cannot remove a finished message; the next start will finish it');
-    }
+    this.#store.finish(id, entry.bouncedAt).catch((err: unknown) => {
+      entry.log.error({ err }, 'cannot record that a message is finished; the next start will finish it again');
+    });
     if (this.#entries.get(id) === entry) this.#entries.delete(id);
     entry.log.debug('message left the queue');
   }
@@ -431,19 +412,6 @@ export class Runner {
     if (!entry.cached) return;
     this.#cachedBytes -= entry.cached.length;
     entry.cached = undefined;
-  }
-
-  /**
-   * Runs a file operation of one message after the ones before it: a state write and a removal
-   * of the same message must not interleave (rename after unlink would resurrect the state).
-   */
-  #exclusive<T>(entry: Tracked, fn: () => Promise<T>): Promise<T> {
-    const run = entry.io.then(fn);
-    entry.io = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
   }
 
   /** A method, not a comparison, because the phase changes across awaits. */

@@ -1,293 +1,234 @@
-import { type FileHandle, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+/**
+ * The queue's storage: an append-only segment log (segment-writer.ts) read back at start
+ * (recovery.ts) into an in-memory index (log-index.ts), with compaction (compaction.ts).
+ *
+ * What each operation waits for:
+ * - `enqueue` resolves only once the message record is durable (fdatasync of the batch that
+ *   holds it, and of the directory entry when that batch opened a new segment);
+ * - `saveState`, `finish` and `remove` append their record at once, in call order, and return
+ *   a promise of its durability; callers decide whether to wait (see the README);
+ * - records become durable in the order they were appended.
+ */
 import type { Envelope } from '@posthorn/contracts';
 import type { Logger } from 'pino';
-import { CorruptFileError, decodeHeader, decodeMessageFile, encodeHeader, envelopeProblem, MAX_HEADER_BYTES, type MessageHeader } from './format.ts';
-import { DirectorySync } from './group-commit.ts';
-import { decodeState, encodeState, type MessageState } from './state.ts';
+import { Compactor } from './compaction.ts';
+import { encodeEnd, encodeMessage, encodeState, envelopeProblem } from './format.ts';
+import type { LogIndex, StoredMessage } from './log-index.ts';
+import { readStoredMessage } from './message-reader.ts';
+import { readLog } from './recovery.ts';
+import { ensureDirectories } from './segment-files.ts';
+import { SegmentWriter, type WriterHooks, type WriterStats } from './segment-writer.ts';
+import type { MessageState } from './state.ts';
 
-export const MSG_SUFFIX = '.msg';
-export const STATE_SUFFIX = '.state';
-export const TEMP_SUFFIX = '.tmp';
-export const CORRUPT_DIR = 'corrupt';
-export const LOCK_FILE = 'lock';
-
-const FILE_MODE = 0o640;
-
-/**
- * The queue's files: one `<id>.msg` per message (written once), one `<id>.state` beside it once
- * delivery state exists. Every write that the queue reports as done is on disk, directory
- * entry included.
- */
-export class QueueStore {
+export interface QueueLogOptions {
   readonly dir: string;
+  readonly log: Logger;
+  readonly segmentSize: number;
+  readonly segmentAgeMs: number;
+  readonly compactIntervalMs: number;
+  readonly hooks?: WriterHooks;
+}
+
+export type QueueLogStats = WriterStats & { segmentsDeleted: number; messagesCopied: number };
+
+/** A message the log holds, as the runner starts it. */
+export interface LoggedMessage {
+  readonly envelope: Envelope;
+  readonly size: number;
+  readonly state: MessageState | undefined;
+}
+
+export class QueueLog {
+  readonly dir: string;
+  readonly #o: QueueLogOptions;
   readonly #log: Logger;
-  readonly #dirSync: DirectorySync;
-  /** Ids whose `.msg` is being written by this process (recovery leaves those files alone). */
+  #index: LogIndex | undefined;
+  #writer: SegmentWriter | undefined;
+  #compactor: Compactor | undefined;
+  /** Segment files and their durable sizes. */
+  readonly #segments = new Map<number, number>();
+  /** Enqueues whose record is not durable yet, by id (a second enqueue of the id shares it). */
   readonly #writing = new Map<string, Promise<unknown>>();
+  readonly #opened: Promise<void>;
+  #markOpened!: () => void;
 
-  constructor(dir: string, log: Logger) {
-    this.dir = dir;
-    this.#log = log;
-    this.#dirSync = new DirectorySync(dir);
-  }
-
-  get directorySync(): DirectorySync {
-    return this.#dirSync;
-  }
-
-  messagePath(id: string): string {
-    return join(this.dir, id + MSG_SUFFIX);
-  }
-
-  statePath(id: string): string {
-    return join(this.dir, id + STATE_SUFFIX);
-  }
-
-  /** Creates the queue directory and `corrupt/`; a directory just created is made durable too. */
-  async ensureDirectories(): Promise<void> {
-    const created = await mkdir(join(this.dir, CORRUPT_DIR), { recursive: true });
-    if (created !== undefined) {
-      // Every directory from `created` down was new: fsync each parent so the chain survives.
-      for (let child = join(this.dir, CORRUPT_DIR); child !== dirname(created); child = dirname(child)) await fsyncDirectory(dirname(child));
-    }
-  }
-
-  isWriting(id: string): boolean {
-    return this.#writing.has(id);
+  constructor(options: QueueLogOptions) {
+    this.dir = options.dir;
+    this.#o = options;
+    this.#log = options.log;
+    this.#opened = new Promise((resolve) => (this.#markOpened = resolve));
   }
 
   /**
-   * Writes a message durably. `onDurable` runs once the files are safe and before the id stops
-   * counting as "being written", so a concurrent recovery scan sees the message either as in
-   * progress or as known, never as a stray file. Resolves to `exists` when a valid message with
-   * this id was already stored (idempotent enqueue).
+   * Server start (lock held): repairs and reads the log, then starts writing and compacting.
+   * Returns the queued messages, oldest first.
    */
-  async writeMessage(envelope: Envelope, message: Buffer, onDurable: () => void): Promise<'stored' | 'exists'> {
+  async open(): Promise<LoggedMessage[]> {
+    await ensureDirectories(this.dir);
+    const messages = await this.#load(true);
+    this.#compactor = new Compactor({
+      dir: this.dir,
+      log: this.#log,
+      index: this.#index!,
+      writer: this.#writer!,
+      segments: this.#segments,
+      copyForward: (message) => this.#copyForward(message),
+      intervalMs: this.#o.compactIntervalMs,
+      segmentAgeMs: this.#o.segmentAgeMs,
+    });
+    this.#compactor.start();
+    return messages;
+  }
+
+  /** A CLI command's edit (lock held): reads the log as it is and appends to a new segment. */
+  async openForEdit(): Promise<LoggedMessage[]> {
+    await ensureDirectories(this.dir);
+    return this.#load(false);
+  }
+
+  async #load(repair: boolean): Promise<LoggedMessage[]> {
+    const { index, segments, nextSeq } = await readLog(this.dir, this.#log, { repair });
+    this.#index = index;
+    for (const [seq, size] of segments) this.#segments.set(seq, size);
+    this.#writer = new SegmentWriter({
+      dir: this.dir,
+      log: this.#log,
+      firstSeq: nextSeq,
+      segmentSize: this.#o.segmentSize,
+      segmentAgeMs: this.#o.segmentAgeMs,
+      hooks: this.#o.hooks,
+      onSegment: (seq, size) => {
+        const isNew = !this.#segments.has(seq);
+        this.#segments.set(seq, size);
+        // A new segment means the one before was just sealed: compaction may use it now.
+        if (isNew) this.#compactor?.request();
+      },
+    });
+    this.#markOpened();
+    return [...index.live.values()]
+      .map(({ envelope, size, state }) => ({ envelope, size, state }))
+      .sort((a, b) => (a.envelope.receivedAt < b.envelope.receivedAt ? -1 : a.envelope.receivedAt > b.envelope.receivedAt ? 1 : 0));
+  }
+
+  get stats(): QueueLogStats {
+    const writer = this.#writer?.stats ?? { records: 0, batches: 0, bytes: 0, segments: 0 };
+    const { segmentsDeleted, messagesCopied } = this.#compactor?.stats ?? { segmentsDeleted: 0, messagesCopied: 0 };
+    return { ...writer, segmentsDeleted, messagesCopied };
+  }
+
+  /** The compactor, for tests that want a pass now. */
+  get compactor(): Compactor | undefined {
+    return this.#compactor;
+  }
+
+  get(id: string): StoredMessage | undefined {
+    return this.#index?.live.get(id);
+  }
+
+  messages(): StoredMessage[] {
+    return [...(this.#index?.live.values() ?? [])];
+  }
+
+  /**
+   * Stores a message durably. `onDurable` runs as soon as it is, before any other enqueue of
+   * the same id can resolve. Resolves to `exists` when the id is already queued (a no-op,
+   * once that message is durable: it may be in the batch being written).
+   */
+  async enqueue(envelope: Envelope, message: Buffer, onDurable?: () => void): Promise<'stored' | 'exists'> {
     const problem = envelopeProblem(envelope);
     if (problem) throw new TypeError(`cannot queue a message with a bad envelope: ${problem}`);
+    await this.#opened;
     const id = envelope.id;
+    if (this.#index!.live.has(id)) return 'exists';
     const earlier = this.#writing.get(id);
     if (earlier) {
-      // The same id is being written right now: its outcome is ours, unless it failed.
+      // Being written right now: its outcome is ours, unless it failed.
       const outcome = await earlier.then(
         () => 'exists' as const,
         () => undefined,
       );
-      return outcome ?? this.writeMessage(envelope, message, onDurable);
+      return outcome ?? this.enqueue(envelope, message, onDurable);
     }
-    const writing = this.#write(envelope, message);
+    const index = this.#index!;
+    const writing = this.#writer!.append(encodeMessage(envelope, message), (placement) => {
+      index.add(envelope, message.length, placement, undefined);
+      onDurable?.();
+    });
     this.#writing.set(id, writing);
     try {
-      const outcome = await writing;
-      if (outcome === 'stored') onDurable();
-      return outcome;
+      await writing;
+      return 'stored';
     } finally {
       this.#writing.delete(id);
     }
   }
 
-  async #write(envelope: Envelope, message: Buffer, secondTry = false): Promise<'stored' | 'exists'> {
-    const path = this.messagePath(envelope.id);
-    const header = encodeHeader(envelope, message);
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'wx', FILE_MODE);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || secondTry) throw err;
-      if (await this.#existingIsValid(envelope.id)) return 'exists';
-      return this.#write(envelope, message, true);
-    }
-    // The directory entry exists from here on, so the shared directory fsync can run while the
-    // data is being written: both must finish before the caller hears "stored".
-    const entrySynced = this.#dirSync.request();
-    try {
-      await writeAll(handle, [header, message]);
-      await handle.datasync();
-    } catch (err) {
-      entrySynced.catch(() => undefined);
-      await handle.close().catch(() => undefined);
-      await unlink(path).catch(() => undefined);
-      throw err;
-    }
-    const [closed, synced] = await Promise.allSettled([handle.close(), entrySynced]);
-    if (synced.status === 'rejected') {
-      // Not known to be durable, so not accepted: take the file back rather than leave a
-      // message behind that the client will send again.
-      await unlink(path).catch(() => undefined);
-      throw synced.reason;
-    }
-    if (closed.status === 'rejected') this.#log.warn({ err: closed.reason, id: envelope.id }, 'closing a queued message file failed after it was synced');
-    return 'stored';
+  /** Records a queued message's delivery state. */
+  saveState(id: string, state: MessageState): Promise<void> {
+    const message = this.#index?.live.get(id);
+    if (!message) return Promise.resolve();
+    message.state = state;
+    return this.#writer!.append(encodeState(id, state)).then(() => undefined);
   }
 
-  /**
-   * A `.msg` with this id is already there. A valid one makes the enqueue a no-op, once it is
-   * known to be on disk (it may come from a process that died before its fsync); an invalid
-   * one (a torn write of an earlier attempt) is set aside so the new copy can take its place.
-   */
-  async #existingIsValid(id: string): Promise<boolean> {
-    const path = this.messagePath(id);
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r');
-    } catch (err) {
-      // Removed between our EEXIST and this open (the runner finished it): write it anew.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw err;
-    }
-    try {
-      decodeMessageFile(await handle.readFile(), id);
-      await handle.datasync();
-    } catch (err) {
-      if (!(err instanceof CorruptFileError)) throw err;
-      await handle.close();
-      await this.setAside(id + MSG_SUFFIX, err.reason);
-      return false;
-    }
-    await handle.close();
-    await this.#dirSync.request();
+  /** Ends a message whose recipients are all final (and whose bounce, if any, went out). */
+  finish(id: string, bouncedAt?: string): Promise<void> {
+    return this.#end('done', id, bouncedAt).then(() => undefined);
+  }
+
+  /** Ends a message an administrator deleted; resolves to whether it was queued. */
+  remove(id: string): Promise<boolean> {
+    return this.#end('removed', id);
+  }
+
+  async #end(type: 'done' | 'removed', id: string, bouncedAt?: string): Promise<boolean> {
+    const index = this.#index;
+    const message = index?.live.get(id);
+    if (!index || !message) return false;
+    // Gone for everybody at once; the segment stays pinned until the end record is durable.
+    index.live.delete(id);
+    // A `done` nobody waits for joins the next batch (see SegmentWriter.appendLazily and the
+    // README); an administrator's `removed` is answered only once it is durable.
+    const append = type === 'done' ? this.#writer!.appendLazily : this.#writer!.append;
+    await append.call(this.#writer!, encodeEnd(type, id, bouncedAt), () => {
+      index.release(message);
+      if (index.pinnedMessages === 0) this.#compactor?.request();
+    });
     return true;
   }
 
-  /** The whole message file, verified; the message is a view into the file's buffer. */
-  async readMessage(id: string): Promise<{ header: MessageHeader; message: Buffer }> {
-    return decodeMessageFile(await readFile(this.messagePath(id)), id);
-  }
-
-  /** Only the header (for listings): does not read or verify the message bytes. */
-  async readHeader(id: string): Promise<MessageHeader> {
-    const handle = await open(this.messagePath(id), 'r');
-    try {
-      let size = 64 * 1024;
-      for (;;) {
-        const buffer = Buffer.alloc(size);
-        const { bytesRead } = await handle.read(buffer, 0, size, 0);
-        const decoded = decodeHeader(buffer.subarray(0, bytesRead), id);
-        if (decoded) return decoded.header;
-        if (bytesRead < size || size > MAX_HEADER_BYTES) throw new CorruptFileError('truncated header');
-        size *= 4;
+  /** The stored bytes of a queued message. Rejects with ENOENT when it is not queued. */
+  async read(id: string): Promise<Buffer> {
+    for (let attempt = 0; ; attempt++) {
+      const message = this.#index?.live.get(id);
+      if (!message) throw Object.assign(new Error(`no queued message ${id}`), { code: 'ENOENT' });
+      const seq = message.seq;
+      try {
+        return await readStoredMessage(this.dir, message);
+      } catch (err) {
+        // Copied forward and its old segment deleted between the look-up and the read: look again.
+        const moved = this.#index?.live.get(id) !== message || message.seq !== seq;
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3 || !moved) throw err;
       }
-    } finally {
-      await handle.close();
     }
   }
 
-  /** The delivery state, or undefined when there is none yet. Throws CorruptFileError for a bad file. */
-  async readState(envelope: Envelope): Promise<MessageState | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.statePath(envelope.id), 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    return decodeState(text, envelope);
+  async #copyForward(message: StoredMessage): Promise<boolean> {
+    const index = this.#index!;
+    const id = message.envelope.id;
+    if (index.live.get(id) !== message) return false;
+    const bytes = await readStoredMessage(this.dir, message);
+    // Finished or removed while it was read: nothing to keep.
+    if (index.live.get(id) !== message) return false;
+    // The state as last written goes with it, so the copy supersedes every record before it.
+    await this.#writer!.append(encodeMessage(message.envelope, bytes, message.state), (placement) => index.move(message, placement));
+    return true;
   }
 
-  /** Replaces the state file atomically and durably. */
-  async writeState(id: string, state: MessageState): Promise<void> {
-    const temp = this.statePath(id) + TEMP_SUFFIX;
-    const handle = await open(temp, 'w', FILE_MODE);
-    try {
-      await writeAll(handle, [encodeState(id, state)]);
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, this.statePath(id));
-    await this.#dirSync.request();
-  }
-
-  /**
-   * Removes a message: the `.msg` first, so a crash in between leaves an orphan `.state` (which
-   * recovery deletes) rather than a message without its state (which would be delivered again).
-   * Resolves to whether the message was there. `withState: false` says no state file was ever
-   * written, which spares an unlink on the common path.
-   */
-  async remove(id: string, withState = true): Promise<boolean> {
-    const existed = await unlinkIfPresent(this.messagePath(id));
-    const hadState = withState && (await unlinkIfPresent(this.statePath(id)));
-    if (existed || hadState) await this.#dirSync.request();
-    return existed;
-  }
-
-  /** Deletes a file of the queue directory by name (orphans), durably. */
-  async removeFile(name: string): Promise<void> {
-    if (await unlinkIfPresent(join(this.dir, name))) await this.#dirSync.request();
-  }
-
-  /** Moves a file that cannot be used into `corrupt/`, never overwriting an earlier one. */
-  async setAside(name: string, reason: string): Promise<void> {
-    const target = await freeName(join(this.dir, CORRUPT_DIR), name);
-    await rename(join(this.dir, name), target);
-    this.#log.warn({ file: name, reason, movedTo: target }, 'queue file set aside as corrupt');
-    await Promise.all([fsyncDirectory(join(this.dir, CORRUPT_DIR)), this.#dirSync.request()]);
-  }
-
-  /** File names in the queue directory; an absent directory is an empty queue. */
-  async names(): Promise<string[]> {
-    try {
-      return await readdir(this.dir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-  }
-
+  /** Stops compacting, writes what is queued and closes the log. */
   async close(): Promise<void> {
+    await this.#compactor?.stop();
     await Promise.allSettled([...this.#writing.values()]);
-    await this.#dirSync.close();
-  }
-}
-
-async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {
-  let total = 0;
-  for (const buffer of buffers) total += buffer.length;
-  let written = (await handle.writev(buffers)).bytesWritten;
-  // Short writes are rare on local files but legal; finish from where the kernel stopped.
-  while (written < total) {
-    let skip = written;
-    const rest: Buffer[] = [];
-    for (const buffer of buffers) {
-      if (skip >= buffer.length) {
-        skip -= buffer.length;
-        continue;
-      }
-      rest.push(skip ? buffer.subarray(skip) : buffer);
-      skip = 0;
-    }
-    written += (await handle.writev(rest)).bytesWritten;
-  }
-}
-
-async function unlinkIfPresent(path: string): Promise<boolean> {
-  try {
-    await unlink(path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
-}
-
-async function freeName(dir: string, name: string): Promise<string> {
-  for (let n = 0; ; n++) {
-    const candidate = join(dir, n === 0 ? name : `${name}.${n}`);
-    try {
-      await stat(candidate);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return candidate;
-      throw err;
-    }
-  }
-}
-
-export async function fsyncDirectory(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
+    await this.#writer?.close();
   }
 }

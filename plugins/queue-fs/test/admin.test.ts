@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Queue } from '@posthorn/contracts';
 import { App, parseConfig, silentLogger } from '@posthorn/core';
 import { tempDir, type TestServer } from '@posthorn/testkit';
 import { bounces, deliveries, overrides, waitFor } from './fixtures/recorder.ts';
-import { envelopeFor, filesOf, messageText, recorderPlugin, send, startQueueServer, until } from './helpers.ts';
+import { envelopeFor, messageText, queuedOnDisk, recorderPlugin, send, startQueueServer, until } from './helpers.ts';
 
 type Summary = { id: string; from: string; recipients: { address: string; status: string; attempts: number; nextAttemptAt: string | null; lastReply: string | null; lastReplyBy: string | null }[] };
 
@@ -36,7 +36,7 @@ describe('queue-fs: the Queue service and the queue.* admin commands', () => {
     const first = await send(server.port(), messageText('first'), { from: 'alice@example.org', to: ['defer-a@example.test', 'ok-a@example.test'] });
     const second = await send(server.port(), messageText('second'), { from: 'bob@example.org', to: ['defer-b@example.test'] });
     await waitFor(() => deliveries.some((d) => d.id === second) && deliveries.filter((d) => d.id === first).length === 2, 10_000, 'first attempts');
-    await until(async () => (await filesOf(queueDir, first)).includes(`${first}.state`) && (await filesOf(queueDir, second)).includes(`${second}.state`), 'state files written');
+    await until(async () => (await queuedOnDisk(queueDir, first))?.state !== undefined && (await queuedOnDisk(queueDir, second))?.state !== undefined, 'states written');
 
     const list = (await server.app.admin('queue.list')) as Summary[];
     const mine = list.filter((e) => e.id === first || e.id === second);
@@ -57,11 +57,11 @@ describe('queue-fs: the Queue service and the queue.* admin commands', () => {
     assert.deepEqual(await server.app.admin('queue.retry', { id: first }), { retried: 1 });
     const retried = await waitFor(() => deliveries.find((d) => d.id === first && d.address === 'defer-a@example.test' && d.result === 'accept'), 10_000, 'the retried delivery');
     assert.equal(retried.attempt, 2);
-    await until(async () => (await filesOf(queueDir, first)).length === 0, 'the first message is gone');
+    await until(async () => (await queuedOnDisk(queueDir, first)) === undefined, 'the first message is gone');
     assert.equal(deliveries.filter((d) => d.id === first && d.address === 'ok-a@example.test').length, 1, 'a delivered recipient is not delivered again');
 
     assert.deepEqual(await server.app.admin('queue.delete', { id: second }), { deleted: second });
-    assert.deepEqual(await filesOf(queueDir, second), []);
+    assert.equal(await queuedOnDisk(queueDir, second), undefined, 'the removal is durable when the command answers');
     await assert.rejects(server.app.admin('queue.delete', { id: second }), /no queued message/);
     await assert.rejects(server.app.admin('queue.show', { id: second }), /no queued message/);
     assert.equal(bounces.filter((x) => x.id === second).length, 0, 'a deleted message is not bounced');
@@ -74,7 +74,7 @@ describe('queue-fs: the Queue service and the queue.* admin commands', () => {
     const message = Buffer.from(messageText('idempotent'), 'latin1');
     await Promise.all([queue.enqueue(envelope, message), queue.enqueue(envelope, message)]);
     await queue.enqueue(envelope, Buffer.from('a different body\r\n'));
-    assert.deepEqual((await filesOf(queueDir, id)).filter((name) => name.endsWith('.msg')), [`${id}.msg`]);
+    assert.ok(await queuedOnDisk(queueDir, id));
     assert.ok((await queue.read(id)).equals(message), 'the first copy stays');
     assert.equal((await queue.list()).filter((e) => e.envelope.id === id).length, 1);
     await waitFor(() => deliveries.some((d) => d.id === id), 10_000, 'the attempt');
@@ -90,7 +90,7 @@ describe('queue-fs: the Queue service and the queue.* admin commands', () => {
 
   it('in admin mode reads the files, and refuses changes while the server holds the queue', async () => {
     const id = await send(server.port(), messageText('admin mode'), { from: 'carol@example.org', to: ['defer-admin@example.test'] });
-    await until(async () => (await filesOf(queueDir, id)).includes(`${id}.state`), 'the state file');
+    await until(async () => (await queuedOnDisk(queueDir, id))?.state !== undefined, 'the state record');
     const admin = await adminApp();
     try {
       const list = (await admin.admin('queue.list')) as Summary[];
@@ -101,7 +101,7 @@ describe('queue-fs: the Queue service and the queue.* admin commands', () => {
       assert.match(((await admin.admin('queue.show', { id })) as { header: string }).header, /Subject: admin mode/);
       await assert.rejects(admin.admin('queue.retry', { id }), /locked by another server in this process/);
       await assert.rejects(admin.admin('queue.delete', { id }), /locked/);
-      assert.ok((await filesOf(queueDir, id)).includes(`${id}.msg`));
+      assert.ok(await queuedOnDisk(queueDir, id), 'still queued');
     } finally {
       await admin.stop();
     }
@@ -110,11 +110,14 @@ describe('queue-fs: the Queue service and the queue.* admin commands', () => {
     const offline = await adminApp();
     try {
       assert.deepEqual(await offline.admin('queue.retry', { id }), { retried: 1 });
-      const state = JSON.parse(await readFile(join(queueDir, `${id}.state`), 'utf8'));
-      assert.ok(Date.parse(state.recipients[0].nextAttemptAt) <= Date.now(), 'due now');
-      assert.equal(state.recipients[0].attempts, 1, 'attempts kept');
+      const [recipient] = (await offline.services.get(Queue)!.get(id))!.recipients;
+      assert.ok(Date.parse(recipient!.nextAttemptAt!) <= Date.now(), 'due now');
+      assert.equal(recipient!.attempts, 1, 'attempts kept');
+      assert.equal(recipient!.status, 'deferred');
+      assert.deepEqual(await offline.admin('queue.retry', { id: 'nosuch00000000001' }), { retried: 0 });
       assert.deepEqual(await offline.admin('queue.delete', { id }), { deleted: id });
-      assert.deepEqual(await filesOf(queueDir, id), []);
+      assert.equal(await queuedOnDisk(queueDir, id), undefined);
+      await assert.rejects(offline.admin('queue.delete', { id }), /no queued message/);
       assert.ok(!(await readdir(queueDir)).includes('lock'), 'the admin command released its lock');
     } finally {
       await offline.stop();

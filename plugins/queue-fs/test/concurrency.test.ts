@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { tempDir, type TestServer } from '@posthorn/testkit';
+import { captureLogs, tempDir, type TestServer } from '@posthorn/testkit';
 import { deliveries, waitFor } from './fixtures/recorder.ts';
 import { send, startQueueServer } from './helpers.ts';
 
@@ -25,14 +25,15 @@ function makeMessage(seed: number, size: number): Buffer {
 
 describe('queue-fs: many concurrent messages (group commit)', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
-  let server: TestServer;
+  let server: TestServer | undefined;
+  const logs = captureLogs('info');
 
   before(async () => {
     dir = await tempDir();
-    server = await startQueueServer(dir.path, { dir: join(dir.path, 'queue') });
+    server = await startQueueServer(dir.path, { dir: join(dir.path, 'queue') }, logs.logger);
   });
   after(async () => {
-    await server.stop();
+    await server?.stop();
     await dir.remove();
   });
 
@@ -46,7 +47,7 @@ describe('queue-fs: many concurrent messages (group commit)', () => {
           const seed = c * perClient + m;
           // Mostly small messages, some of a few hundred kilobytes.
           const message = makeMessage(seed, seed % 17 === 0 ? 300_000 + seed * 100 : 200 + seed * 37);
-          const id = await send(server.port(), message, { from: `sender${seed}@example.org`, to: ['ok-load@example.test'] });
+          const id = await send(server!.port(), message, { from: `sender${seed}@example.org`, to: ['ok-load@example.test'] });
           sent.set(id, message);
         }
       }),
@@ -61,5 +62,11 @@ describe('queue-fs: many concurrent messages (group commit)', () => {
       assert.ok(bytes.subarray(bytes.length - original.length).equals(original), `${id} intact`);
       assert.match(bytes.subarray(0, bytes.length - original.length).toString('latin1'), /^Received: [^]*\r\n$/);
     }
+    await server!.stop();
+    server = undefined;
+    // Group commit: concurrent messages (and their `done` records) share writes and syncs.
+    const stats = logs.find('queue stopped')[0]!;
+    assert.equal(stats.records, 400, 'one message record and one done record per message');
+    assert.ok((stats.batches as number) < 400, `${stats.batches} batches for ${stats.records} records`);
   });
 });

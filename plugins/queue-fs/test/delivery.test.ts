@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { captureLogs, SmtpClient, tempDir, type TestServer } from '@posthorn/testkit';
-import { decodeMessageFile } from '../src/format.ts';
+import { readStoredMessage } from '../src/message-reader.ts';
 import { bounces, control, deliveries, notices, overrides, waitFor } from './fixtures/recorder.ts';
-import { filesOf, messageText, send, startQueueServer, until } from './helpers.ts';
+import { messageText, queuedOnDisk, send, startQueueServer, until } from './helpers.ts';
 
 describe('queue-fs: accept, deliver, retry, bounce', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -24,25 +22,27 @@ describe('queue-fs: accept, deliver, retry, bounce', () => {
     await dir.remove();
   });
 
-  const gone = (id: string) => until(async () => (await filesOf(queueDir, id)).length === 0, `the files of ${id} are removed`);
+  const gone = (id: string) => until(async () => (await queuedOnDisk(queueDir, id)) === undefined, `${id} has left the queue on disk`);
 
   it('has the message on disk when 250 arrives, delivers it, then removes it', async () => {
     const address = 'held@example.test';
     overrides.set(address, 'defer');
     const text = messageText('on disk');
     const id = await send(server.port(), text, { from: 'alice@example.org', to: [address] });
-    // Read at once, before anything else can happen: the 250 promised this file.
-    const stored = decodeMessageFile(await readFile(join(queueDir, `${id}.msg`)), id);
-    assert.equal(stored.header.envelope.id, id);
-    assert.equal(stored.header.envelope.mailFrom, 'alice@example.org');
-    assert.deepEqual(stored.header.envelope.recipients.map((r) => r.address), [address]);
-    assert.ok(stored.message.toString('latin1').endsWith(text));
-    assert.match(stored.message.toString('latin1'), /^Received: /);
+    // Read at once, before anything else can happen: the 250 promised this record.
+    const record = await queuedOnDisk(queueDir, id);
+    assert.ok(record, 'the message record is in the log');
+    assert.equal(record.envelope.id, id);
+    assert.equal(record.envelope.mailFrom, 'alice@example.org');
+    assert.deepEqual(record.envelope.recipients.map((r) => r.address), [address]);
+    const stored = await readStoredMessage(queueDir, record);
+    assert.ok(stored.toString('latin1').endsWith(text));
+    assert.match(stored.toString('latin1'), /^Received: /);
 
     await waitFor(() => deliveries.some((d) => d.id === id && d.result === 'defer'), 10_000, 'a deferred attempt');
     overrides.delete(address);
     const delivered = await waitFor(() => deliveries.find((d) => d.id === id && d.result === 'accept'), 10_000, 'the delivery');
-    assert.ok(delivered.bytes.equals(stored.message), 'the deliverer reads the stored bytes');
+    assert.ok(delivered.bytes.equals(stored), 'the deliverer reads the stored bytes');
     assert.ok(delivered.attempt >= 2);
     await gone(id);
   });
@@ -87,15 +87,14 @@ describe('queue-fs: accept, deliver, retry, bounce', () => {
     const address = 'defer-state@example.test';
     const id = await send(server.port(), messageText('state'), { from: 'alice@example.org', to: [address] });
     await waitFor(() => deliveries.filter((d) => d.id === id).length >= 2, 10_000, 'two attempts');
-    await until(() => existsSync(join(queueDir, `${id}.state`)), 'the state file exists');
-    const state = JSON.parse(await readFile(join(queueDir, `${id}.state`), 'utf8'));
-    const [rcpt] = state.recipients;
+    await until(async () => (await queuedOnDisk(queueDir, id))?.state !== undefined, 'a state record is in the log');
+    const rcpt = (await queuedOnDisk(queueDir, id))!.state!.recipients[0]!;
     assert.equal(rcpt.address, address);
     assert.equal(rcpt.status, 'deferred');
     assert.ok(rcpt.attempts >= 1);
-    assert.ok(!Number.isNaN(Date.parse(rcpt.nextAttemptAt)));
-    assert.equal(rcpt.lastReply.code, 451);
-    assert.equal(rcpt.lastReply.by, 'test-recorder');
+    assert.ok(!Number.isNaN(Date.parse(rcpt.nextAttemptAt ?? '')));
+    assert.equal(rcpt.lastReply?.code, 451);
+    assert.equal(rcpt.lastReply?.by, 'test-recorder');
     assert.equal(await server.app.admin('queue.delete', { id }).then(() => true), true);
     await gone(id);
   });
@@ -111,7 +110,7 @@ describe('queue-fs: accept, deliver, retry, bounce', () => {
     control.failBounces = 1;
     const id = await send(server.port(), messageText('bounce retry'), { from: 'alice@example.org', to: ['fail-retry@example.test'] });
     await waitFor(() => notices.includes(`bounce-failed ${id}`), 10_000, 'the failed bounce');
-    assert.ok((await filesOf(queueDir, id)).length > 0, 'the message stays queued after a failed bounce');
+    assert.ok(await queuedOnDisk(queueDir, id), 'the message stays queued after a failed bounce');
     await waitFor(() => bounces.some((b) => b.id === id), 10_000, 'the second bounce');
     await gone(id);
     assert.equal(bounces.filter((b) => b.id === id).length, 1);
@@ -136,7 +135,7 @@ describe('queue-fs: expiry', () => {
     const bounce = await waitFor(() => bounces.find((b) => b.id === id), 10_000, 'the expiry bounce');
     assert.deepEqual(bounce.failures, [{ address: 'defer-expire@example.test', reason: 'expired', code: 451, enhanced: '4.2.0', by: 'test-recorder' }]);
     assert.ok(deliveries.filter((d) => d.id === id).length >= 2, 'retried before expiring');
-    await until(async () => (await filesOf(join(dir.path, 'queue'), id)).length === 0, 'the expired message is removed');
+    await until(async () => (await queuedOnDisk(join(dir.path, 'queue'), id)) === undefined, 'the expired message leaves the queue');
     assert.equal(bounces.filter((b) => b.id === id).length, 1);
   });
 

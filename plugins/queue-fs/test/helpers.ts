@@ -1,9 +1,12 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Envelope } from '@posthorn/contracts';
-import type { Logger } from '@posthorn/core';
+import { type Logger, silentLogger } from '@posthorn/core';
 import { SmtpClient, startTestServer, type TestServer } from '@posthorn/testkit';
+import type { StoredMessage } from '../src/log-index.ts';
+import { readLog } from '../src/recovery.ts';
+import { segmentName, segmentSeq } from '../src/segment-files.ts';
 
 export const recorderPlugin = fileURLToPath(new URL('./fixtures/recorder.ts', import.meta.url));
 
@@ -37,9 +40,32 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
   }
 }
 
-/** Names of the files of a message in the queue directory. */
-export async function filesOf(queueDir: string, id: string): Promise<string[]> {
-  return (await readdir(queueDir)).filter((name) => name.startsWith(`${id}.`)).sort();
+/** What the log on disk says is queued, read the way a CLI command reads it (nothing changed). */
+export async function onDisk(queueDir: string): Promise<Map<string, StoredMessage>> {
+  return (await readLog(queueDir, silentLogger(), { repair: false })).index.live;
+}
+
+/** The message as the log on disk holds it (record place and last state), or undefined once it left the queue. */
+export async function queuedOnDisk(queueDir: string, id: string): Promise<StoredMessage | undefined> {
+  return (await onDisk(queueDir)).get(id);
+}
+
+/** Segment files in the queue directory, oldest first. */
+export async function segmentFiles(queueDir: string): Promise<string[]> {
+  return (await readdir(queueDir)).filter((name) => segmentSeq(name) !== undefined).sort();
+}
+
+/** Sequence number for a segment after every existing one. */
+export async function nextSegment(queueDir: string): Promise<number> {
+  const seqs = (await segmentFiles(queueDir).catch(() => [])).map((name) => segmentSeq(name)!);
+  return Math.max(0, ...seqs) + 1;
+}
+
+/** Writes a segment file made of the given framed records (tests that prepare a queue by hand). */
+export async function writeSegment(queueDir: string, seq: number, records: readonly (readonly Buffer[])[]): Promise<string> {
+  const path = join(queueDir, segmentName(seq));
+  await writeFile(path, Buffer.concat(records.flat()));
+  return path;
 }
 
 export function envelopeFor(id: string, recipients: string[], mailFrom = 'sender@example.org'): Envelope {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir, type TestServer } from '@posthorn/testkit';
-import { encodeHeader } from '../src/format.ts';
+import { encodeMessage, encodeState } from '../src/format.ts';
 import { bounces, deliveries, overrides, waitFor } from './fixtures/recorder.ts';
-import { envelopeFor, filesOf, messageText, send, startQueueServer, until } from './helpers.ts';
+import { envelopeFor, messageText, nextSegment, queuedOnDisk, send, startQueueServer, until, writeSegment } from './helpers.ts';
 
 describe('queue-fs: restart on the same directory', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -25,20 +25,16 @@ describe('queue-fs: restart on the same directory', () => {
     server = await startQueueServer(dir.path, options);
     const id = await send(server.port(), messageText('survives a restart'), { from: 'alice@example.org', to: ['ok-r@example.test', 'defer-r@example.test'] });
     await until(async () => {
-      try {
-        const state = JSON.parse(await readFile(join(queueDir, `${id}.state`), 'utf8'));
-        return state.recipients[0].status === 'delivered' && state.recipients[1].status === 'deferred';
-      } catch {
-        return false;
-      }
+      const recipients = (await queuedOnDisk(queueDir, id))?.state?.recipients;
+      return recipients?.[0]?.status === 'delivered' && recipients[1]?.status === 'deferred';
     }, 'the first round is saved');
     await server.stop();
     server = undefined;
 
-    // A message that got its 250 just before the stop and was never attempted: only its .msg exists.
+    // A message that got its 250 just before the stop and was never attempted: only its record exists.
     const pendingId = 'pending00000000001';
     const message = Buffer.from(messageText('never attempted'), 'latin1');
-    await writeFile(join(queueDir, `${pendingId}.msg`), Buffer.concat([encodeHeader(envelopeFor(pendingId, ['ok-p@example.test']), message), message]));
+    await writeSegment(queueDir, await nextSegment(queueDir), [encodeMessage(envelopeFor(pendingId, ['ok-p@example.test']), message)]);
 
     overrides.set('defer-r@example.test', 'accept');
     server = await startQueueServer(dir.path, options);
@@ -53,7 +49,7 @@ describe('queue-fs: restart on the same directory', () => {
     await server.app.admin('queue.retry', { id });
     const second = await waitFor(() => deliveries.find((d) => d.id === id && d.address === 'defer-r@example.test' && d.result === 'accept'), 10_000, 'the deferred recipient');
     assert.equal(second.attempt, 2, 'the attempt count continues');
-    await until(async () => (await filesOf(queueDir, id)).length === 0 && (await filesOf(queueDir, pendingId)).length === 0, 'both messages leave the queue');
+    await until(async () => (await queuedOnDisk(queueDir, id)) === undefined && (await queuedOnDisk(queueDir, pendingId)) === undefined, 'both messages leave the queue');
     assert.equal(deliveries.filter((d) => d.id === id && d.address === 'ok-r@example.test').length, 1, 'delivered once only');
     assert.equal(bounces.length, 0);
     await server.stop();
@@ -64,21 +60,17 @@ describe('queue-fs: restart on the same directory', () => {
     const queueDir = join(dir.path, 'queue2');
     const id = 'bounced0000000001';
     const envelope = envelopeFor(id, ['fail-x@example.test']);
-    const message = Buffer.from(messageText('already bounced'), 'latin1');
-    await mkdir(queueDir, { recursive: true });
-    await writeFile(join(queueDir, `${id}.msg`), Buffer.concat([encodeHeader(envelope, message), message]));
     const at = new Date().toISOString();
-    await writeFile(
-      join(queueDir, `${id}.state`),
-      JSON.stringify({
-        version: 1,
-        id,
+    await mkdir(queueDir, { recursive: true });
+    await writeSegment(queueDir, 1, [
+      encodeMessage(envelope, Buffer.from(messageText('already bounced'), 'latin1')),
+      encodeState(id, {
         recipients: [{ address: 'fail-x@example.test', status: 'failed', attempts: 1, lastReply: { code: 550, enhanced: '5.1.1', lines: ['No such user'], at, by: 'test-recorder' } }],
         bouncedAt: at,
       }),
-    );
+    ]);
     server = await startQueueServer(dir.path, { dir: queueDir });
-    await until(async () => (await filesOf(queueDir, id)).length === 0, 'the finished message is removed');
+    await until(async () => (await queuedOnDisk(queueDir, id)) === undefined, 'the finished message leaves the queue');
     assert.equal(bounces.filter((b) => b.id === id).length, 0);
     assert.equal(deliveries.filter((d) => d.id === id).length, 0);
     await server.stop();
@@ -90,24 +82,26 @@ describe('queue-fs: restart on the same directory', () => {
     await mkdir(queueDir, { recursive: true });
     const id = 'unbounced00000001';
     const envelope = envelopeFor(id, ['fail-y@example.test', 'ok-y@example.test']);
-    const message = Buffer.from(messageText('bounce me'), 'latin1');
-    await writeFile(join(queueDir, `${id}.msg`), Buffer.concat([encodeHeader(envelope, message), message]));
     const at = new Date().toISOString();
-    await writeFile(
-      join(queueDir, `${id}.state`),
-      JSON.stringify({
-        version: 1,
-        id,
+    await writeSegment(queueDir, 1, [
+      encodeMessage(envelope, Buffer.from(messageText('bounce me'), 'latin1')),
+      encodeState(id, {
         recipients: [
           { address: 'fail-y@example.test', status: 'failed', attempts: 1, lastReply: { code: 550, enhanced: '5.1.1', lines: ['No such user'], at, by: 'test-recorder' } },
           { address: 'ok-y@example.test', status: 'delivered', attempts: 1 },
         ],
       }),
-    );
+    ]);
     server = await startQueueServer(dir.path, { dir: queueDir });
     const bounce = await waitFor(() => bounces.find((b) => b.id === id), 10_000, 'the bounce');
     assert.deepEqual(bounce.failures.map((f) => [f.address, f.reason, f.code]), [['fail-y@example.test', 'failed', 550]]);
-    await until(async () => (await filesOf(queueDir, id)).length === 0, 'the message is removed');
+    await until(async () => (await queuedOnDisk(queueDir, id)) === undefined, 'the message leaves the queue');
     assert.equal(deliveries.filter((d) => d.id === id).length, 0, 'final recipients are not attempted again');
+    await server.stop();
+    server = undefined;
+    // Restarted once more: the `done` record keeps it from bouncing again.
+    server = await startQueueServer(dir.path, { dir: queueDir });
+    assert.equal((await server.app.admin('queue.list') as unknown[]).length, 0);
+    assert.equal(bounces.filter((b) => b.id === id).length, 1, 'bounced exactly once');
   });
 });

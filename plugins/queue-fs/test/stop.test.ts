@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { captureLogs, tempDir } from '@posthorn/testkit';
 import { control, deliveries, waitFor } from './fixtures/recorder.ts';
-import { filesOf, messageText, send, startQueueServer, until } from './helpers.ts';
+import { messageText, queuedOnDisk, send, startQueueServer, until } from './helpers.ts';
 
 /** Holds deliveries to one address until released; tells when one is being held. */
 function holdDeliveriesTo(address: string): { held: Promise<void>; release(): void } {
@@ -44,12 +43,12 @@ describe('queue-fs: stop', () => {
     hold.release();
     await stopped;
     assert.ok(!existsSync(join(queueDir, 'lock')), 'lock released');
-    const state = JSON.parse(await readFile(join(queueDir, `${id}.state`), 'utf8'));
-    assert.equal(state.recipients[0].status, 'delivered', 'the outcome that came during the stop is saved');
+    const state = (await queuedOnDisk(queueDir, id))?.state;
+    assert.equal(state?.recipients[0]?.status, 'delivered', 'the outcome that came during the stop is saved');
 
     const again = await startQueueServer(dir.path, { dir: queueDir });
     try {
-      await until(async () => (await filesOf(queueDir, id)).length === 0, 'the message is finished after the restart');
+      await until(async () => (await queuedOnDisk(queueDir, id)) === undefined, 'the message is finished after the restart');
       assert.equal(deliveries.filter((d) => d.id === id).length, 1);
     } finally {
       await again.stop();
@@ -70,7 +69,7 @@ describe('queue-fs: stop', () => {
       const redelivered = await waitFor(() => deliveries.find((d) => d.id === id), 10_000, 'the repeated attempt');
       assert.equal(redelivered.attempt, 1, 'the abandoned attempt was not recorded');
       hold.release();
-      await until(async () => (await filesOf(queueDir, id)).length === 0, 'the message is finished');
+      await until(async () => (await queuedOnDisk(queueDir, id)) === undefined, 'the message is finished');
     } finally {
       await again.stop();
     }

@@ -2,51 +2,106 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { afterTemporaryFailure, retryDelay } from '../src/backoff.ts';
 import { DueQueue } from '../src/due-queue.ts';
-import { CorruptFileError, decodeMessageFile, encodeHeader, isValidId } from '../src/format.ts';
-import { DirectorySync } from '../src/group-commit.ts';
-import { decodeState, encodeState, initialState } from '../src/state.ts';
-import { tempDir } from '@posthorn/testkit';
+import { CorruptRecordError, decodeEnd, decodeMessage, decodeState, encodeEnd, encodeMessage, encodeState, isValidId } from '../src/format.ts';
+import { checkRecord, HEADER_BYTES } from '../src/record.ts';
+import { scanSegment } from '../src/segment-reader.ts';
+import { checkState, initialState } from '../src/state.ts';
 import { envelopeFor } from './helpers.ts';
 
-describe('queue-fs: message file format', () => {
-  const envelope = envelopeFor('fmt00000000000001', ['a@example.test', 'b@example.test']);
-  const message = Buffer.from('Subject: x\r\n\r\nline with \u00e9 bytes\r\n', 'utf8');
-  const file = Buffer.concat([encodeHeader(envelope, message), message]);
+const envelope = envelopeFor('fmt00000000000001', ['a@example.test', 'b@example.test']);
+const message = Buffer.from('Subject: x\r\n\r\nline with \u00e9 bytes\r\n', 'utf8');
+const messageRecord = Buffer.concat(encodeMessage(envelope, message));
 
-  it('round-trips envelope and bytes', () => {
-    const decoded = decodeMessageFile(file, envelope.id);
-    assert.deepEqual(decoded.header.envelope, envelope);
-    assert.equal(decoded.header.size, message.length);
-    assert.ok(decoded.message.equals(message));
-    assert.ok(file.toString('latin1').startsWith('posthorn-queue 1\n{'));
+describe('queue-fs: record framing', () => {
+  it('round-trips a message record, envelope and bytes', () => {
+    const checked = checkRecord(messageRecord, 0);
+    assert.ok(checked.ok);
+    assert.equal(checked.type, 'message');
+    assert.equal(checked.length, messageRecord.length);
+    const decoded = decodeMessage(checked.payload);
+    assert.deepEqual(decoded.envelope, envelope);
+    assert.equal(decoded.state, undefined);
+    assert.equal(decoded.size, message.length);
+    assert.ok(checked.payload.subarray(decoded.bodyOffset).equals(message));
   });
 
-  it('refuses every truncation, a flipped byte, a foreign id and bad magic', () => {
-    for (let cut = 0; cut < file.length; cut++) {
-      assert.throws(() => decodeMessageFile(file.subarray(0, cut), envelope.id), CorruptFileError, `cut at ${cut}`);
+  it('refuses every truncation and every flipped bit, header included', () => {
+    for (let cut = 0; cut < messageRecord.length; cut++) {
+      assert.equal(checkRecord(messageRecord.subarray(0, cut), 0).ok, false, `cut at ${cut}`);
     }
-    const flipped = Buffer.from(file);
-    flipped.writeUInt8(flipped.readUInt8(flipped.length - 1) ^ 1, flipped.length - 1);
-    assert.throws(() => decodeMessageFile(flipped, envelope.id), /checksum mismatch/);
-    assert.throws(() => decodeMessageFile(file, 'other00000000001'), /does not match the file name/);
-    assert.throws(() => decodeMessageFile(Buffer.concat([Buffer.from('x'), file]), envelope.id), /bad magic/);
-    assert.throws(() => decodeMessageFile(Buffer.concat([file, Buffer.from('extra')]), envelope.id), /length mismatch/);
+    for (let byte = 0; byte < messageRecord.length; byte++) {
+      const damaged = Buffer.from(messageRecord);
+      damaged[byte]! ^= 1 << byte % 8;
+      assert.equal(checkRecord(damaged, 0).ok, false, `bit flipped in byte ${byte}`);
+    }
+    const reasons = (bytes: Buffer) => (checkRecord(bytes, 0) as { reason: string }).reason;
+    assert.equal(reasons(Buffer.concat([Buffer.from('x'), messageRecord])), 'bad magic');
+    assert.equal(reasons(messageRecord.subarray(0, messageRecord.length - 1)), 'truncated record');
+    assert.equal(reasons(messageRecord.subarray(0, HEADER_BYTES - 1)), 'truncated header');
+    const flipped = Buffer.from(messageRecord);
+    flipped[flipped.length - 1]! ^= 0x20;
+    assert.equal(reasons(flipped), 'checksum mismatch');
   });
 
-  it('accepts only file-name-safe ids', () => {
+  it('carries a copied message with its state, and state, done and removed records', () => {
+    const state = { recipients: [{ address: 'a@example.test', status: 'delivered' as const, attempts: 1 }, { address: 'b@example.test', status: 'deferred' as const, attempts: 2, nextAttemptAt: new Date(0).toISOString() }], bouncedAt: 'x' };
+    const copied = checkRecord(Buffer.concat(encodeMessage(envelope, message, state)), 0);
+    assert.ok(copied.ok);
+    assert.deepEqual(decodeMessage(copied.payload).state, state);
+
+    const stateRecord = checkRecord(Buffer.concat(encodeState(envelope.id, state)), 0);
+    assert.ok(stateRecord.ok);
+    assert.equal(stateRecord.type, 'state');
+    const { id, value } = decodeState(stateRecord.payload);
+    assert.equal(id, envelope.id);
+    assert.deepEqual(checkState(value, envelope), state);
+
+    for (const type of ['done', 'removed'] as const) {
+      const end = checkRecord(Buffer.concat(encodeEnd(type, envelope.id)), 0);
+      assert.ok(end.ok);
+      assert.equal(end.type, type);
+      assert.equal(decodeEnd(end.payload), envelope.id);
+    }
+  });
+
+  it('refuses a state that does not fit its envelope', () => {
+    const state = initialState(envelope, 0);
+    assert.deepEqual(checkState(state, envelope), state);
+    assert.throws(() => checkState({ recipients: [] }, envelope), /recipients do not match/);
+    assert.throws(() => checkState({ recipients: [{ ...state.recipients[0], address: 'x@y' }, state.recipients[1]] }, envelope), /recipient 0 does not match/);
+    assert.throws(() => checkState({ recipients: [{ ...state.recipients[0], status: 'lost' }, state.recipients[1]] }, envelope), /bad status/);
+    assert.throws(() => decodeState(Buffer.from('{"id":')), CorruptRecordError);
+  });
+
+  it('accepts only safe ids', () => {
     assert.ok(isValidId('0mx1c3vh7abc0001'));
     for (const bad of ['', '.hidden', '../x', 'a/b', 'x.tmp', 'a'.repeat(201), 'sp ace']) assert.ok(!isValidId(bad), bad);
   });
 });
 
-describe('queue-fs: state file', () => {
-  const envelope = envelopeFor('st000000000000001', ['a@example.test']);
-  it('round-trips and refuses a state of another message', () => {
-    const state = initialState(envelope, 0);
-    assert.deepEqual(decodeState(encodeState(envelope.id, state).toString(), envelope), state);
-    assert.throws(() => decodeState(encodeState('other', state).toString(), envelope), CorruptFileError);
-    assert.throws(() => decodeState('{"version":1', envelope), /bad JSON/);
-    assert.throws(() => decodeState(encodeState(envelope.id, { recipients: [] }).toString(), envelope), /recipients do not match/);
+describe('queue-fs: scanning a segment', () => {
+  const records = [encodeMessage(envelope, message), encodeState(envelope.id, initialState(envelope, 0)), encodeEnd('done', envelope.id)].map((parts) => Buffer.concat(parts));
+  const segment = Buffer.concat(records);
+  const kinds = (bytes: Buffer) => [...scanSegment(bytes)].map((item) => (item.kind === 'record' ? item.type : `damage ${item.offset}-${item.end} ${item.reason}${item.tail ? ' tail' : ''}${item.zeros ? ' zeros' : ''}`));
+
+  it('reads every record in order', () => {
+    assert.deepEqual(kinds(segment), ['message', 'state', 'done']);
+  });
+
+  it('reports a torn tail', () => {
+    const cut = segment.length - 5;
+    assert.deepEqual(kinds(segment.subarray(0, cut)), ['message', 'state', `damage ${records[0]!.length + records[1]!.length}-${cut} truncated record tail`]);
+  });
+
+  it('skips a damaged record in the middle and goes on with the next one', () => {
+    const damaged = Buffer.from(segment);
+    const at = records[0]!.length + HEADER_BYTES + 3;
+    damaged[at]! ^= 0xff;
+    assert.deepEqual(kinds(damaged), ['message', `damage ${records[0]!.length}-${records[0]!.length + records[1]!.length} checksum mismatch`, 'done']);
+  });
+
+  it('tells a zero-filled tail from a torn record', () => {
+    assert.deepEqual(kinds(Buffer.concat([segment, Buffer.alloc(100)])), ['message', 'state', 'done', `damage ${segment.length}-${segment.length + 100} bad magic tail zeros`]);
   });
 });
 
@@ -80,22 +135,5 @@ describe('queue-fs: due queue', () => {
     due.stop();
     assert.deepEqual(seen, ['a', 'b', 'c']);
     assert.equal(due.size, 1);
-  });
-});
-
-describe('queue-fs: directory fsync group commit', () => {
-  it('shares one fsync among the callers that arrive while one is in flight', async () => {
-    const dir = await tempDir();
-    const sync = new DirectorySync(dir.path);
-    try {
-      await Promise.all(Array.from({ length: 10 }, () => sync.request()));
-      // The first caller started a round; the other nine waited for one more, together.
-      assert.equal(sync.rounds, 2);
-      await sync.request();
-      assert.equal(sync.rounds, 3);
-    } finally {
-      await sync.close();
-      await dir.remove();
-    }
   });
 });
