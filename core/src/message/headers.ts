@@ -131,6 +131,19 @@ export class HeaderList {
     return true;
   }
 
+  /**
+   * Removes one field (the very object from `fields`); every other field stays where it is.
+   * Added for sender-auth, which must drop only the Authentication-Results fields that claim
+   * our authserv-id (RFC 8601 5) and keep those of other hosts in place. Returns false when
+   * the field is not in the list.
+   */
+  removeField(field: HeaderField): boolean {
+    const index = this.#fields.indexOf(field);
+    if (index === -1) return false;
+    this.#fields = this.#fields.filter((_, i) => i !== index);
+    return true;
+  }
+
   /** The header block as bytes, each field followed by CRLF (no blank line). */
   toBuffer(): Buffer {
     return Buffer.from(this.#fields.map((field) => `${field.raw}\r\n`).join(''), 'latin1');
