@@ -4,6 +4,7 @@ import { nodePeerSetup } from './lib/node-flags.ts';
 import { REPO } from './lib/repo.ts';
 import type { BenchResults } from './lib/results.ts';
 import { measureCell, type MatrixPlan } from './matrix.ts';
+import { measureOutbound, type OutboundSetup } from './outbound.ts';
 import type { Peer, PeerContext, RunningPeer } from './peers/peer.ts';
 import { summariseCpuProfile } from './report/cpu-profile.ts';
 
@@ -29,6 +30,26 @@ export async function profilePosthorn(
     await instance.stop();
     track(undefined);
   }
+  return summarise(dir, log);
+}
+
+/**
+ * The same for Posthorn relaying (queue-fs + relay + outbound, the outbound measurement's setup):
+ * one more cell, 2 KB, 10 sessions, one connection per message, Posthorn alone.
+ */
+export async function profilePosthornOutbound(setup: OutboundSetup): Promise<BenchResults['profile']> {
+  const dir = join(REPO, '.bench', 'profiles', `outbound-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  await mkdir(dir, { recursive: true });
+  await measureOutbound({
+    ...setup,
+    plan: { ...setup.plan, modes: ['close'], sessions: [10] },
+    posthornFlags: ['--cpu-prof', '--cpu-prof-dir', dir],
+    posthornOnly: true,
+  });
+  return summarise(dir, setup.log);
+}
+
+async function summarise(dir: string, log: (line: string) => void): Promise<BenchResults['profile']> {
   const files = (await readdir(dir)).filter((name) => name.endsWith('.cpuprofile'));
   if (!files.length) {
     log('  no .cpuprofile was written (did the process exit cleanly?)');

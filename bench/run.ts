@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: Posthorn side by side with smtp-sink, Haraka, a bare smtp-server and Postfix,
- * in one run. Writes the raw numbers to .bench/ and the ratios to docs/benchmarks.md.
+ * in one run; then outbound delivery, Posthorn against Postfix relaying to an smtp-sink. Writes the raw numbers to .bench/ and the ratios to docs/benchmarks.md.
  * Not a test: nothing here asserts on timing. See docs/benchmarks.md for what is measured.
  */
 import { cpus, freemem, release, totalmem } from 'node:os';
@@ -8,18 +8,19 @@ import { rm } from 'node:fs/promises';
 import { readDnsAudit } from './lib/dns-audit.ts';
 import { nodePeerSetup } from './lib/node-flags.ts';
 import { parseOptions } from './lib/options.ts';
-import type { BenchResults, MemoryCell, PeerInfo, ThroughputCell } from './lib/results.ts';
+import type { BenchResults, MemoryCell, OutboundResults, PeerInfo, ThroughputCell } from './lib/results.ts';
 import { load1 } from './lib/load.ts';
 import { runDirectory } from './lib/scratch.ts';
 import { type Contender, measureCell, plan } from './matrix.ts';
 import { measurePeerMemory } from './memory.ts';
+import { measureOutbound, type OutboundSetup, outboundPlan } from './outbound.ts';
 import { harakaDiscard, harakaQueue } from './peers/haraka.ts';
 import type { Peer, PeerContext, RunningPeer } from './peers/peer.ts';
 import { postfix } from './peers/postfix.ts';
 import { choosePosthorn, posthornPeer } from './peers/posthorn.ts';
 import { smtpServerDiscard, smtpServerFsync } from './peers/smtp-server-bare.ts';
 import { smtpSink, startSmtpSink } from './peers/smtp-sink.ts';
-import { profilePosthorn } from './profile.ts';
+import { profilePosthorn, profilePosthornOutbound } from './profile.ts';
 import { readLatestResults, writeResults } from './report/raw.ts';
 import { updateBenchmarksDoc } from './report/markdown.ts';
 import { printSummary } from './report/summary.ts';
@@ -44,9 +45,13 @@ const log = (line: string) => console.log(line);
 // Whatever is running gets stopped on the way out, also on Ctrl-C.
 const running = new Set<RunningPeer>();
 let relay: RunningPeer | undefined;
+// Stop functions of what runs outside `running` (the outbound measurement's peers and sinks).
+const stoppers = new Set<() => Promise<void>>();
 async function stopAll(): Promise<void> {
   await Promise.all([...running].map((peer) => peer.stop().catch(() => {})));
   running.clear();
+  await Promise.all([...stoppers].map((stop) => stop().catch(() => {})));
+  stoppers.clear();
   await relay?.stop().catch(() => {});
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -97,7 +102,7 @@ function failedCells(id: string, bytes: number, error: string): ThroughputCell[]
   );
 }
 
-if (options.throughput) {
+if (options.throughput && available.length) {
   // Size by size, every peer up at once, cells measured peer after peer (see measureCell).
   for (const bytes of SIZES) {
     log(`${bytes / 1024} KB messages`);
@@ -131,7 +136,40 @@ if (options.throughput) {
   }
 }
 
-if (options.memory) {
+let outbound: OutboundResults | undefined;
+let outboundProfile: BenchResults['outboundProfile'];
+if (options.outbound) {
+  // Needs the Posthorn plugins and a private Postfix; each checked here, as --only may have left them out above.
+  const check = async (peer: Peer): Promise<{ version?: string; unavailable?: string }> => {
+    try {
+      await peer.prepare?.({ ...base, nodeFlags: [], nodeEnv: {} });
+      return { version: await peer.version() };
+    } catch (err) {
+      return { unavailable: (err as Error).message };
+    }
+  };
+  const ph = await check(posthornPeer({ queue: 'fs', logLevel: options.posthornLog }));
+  const pf = await check(postfix);
+  const outboundSetup: OutboundSetup = {
+    base: { runDir },
+    versions: { posthorn: ph.version, postfix: pf.version },
+    unavailable: { posthorn: ph.unavailable, postfix: pf.unavailable },
+    posthornLog: options.posthornLog,
+    plan: outboundPlan(options.quick),
+    log,
+    track: (stop) => {
+      stoppers.add(stop);
+      return () => stoppers.delete(stop);
+    },
+  };
+  outbound = await measureOutbound(outboundSetup);
+  if (options.profile && !ph.unavailable) {
+    log('profiling Posthorn relaying at 2 KB, 10 sessions, one connection per message');
+    outboundProfile = await profilePosthornOutbound(outboundSetup);
+  }
+}
+
+if (options.memory && available.some((p) => MEMORY_PEERS.includes(p.id))) {
   log(`idle memory at ${connections} connections`);
   for (const peer of available.filter((p) => MEMORY_PEERS.includes(p.id))) {
     try {
@@ -149,7 +187,7 @@ if (options.memory) {
 }
 
 let profile: BenchResults['profile'];
-if (options.profile && !unavailable.has('posthorn')) {
+if (options.profile && available.some((peer) => peer.id === 'posthorn')) {
   log('profiling Posthorn at 2 KB, 50 sessions');
   profile = await profilePosthorn(posthorn, base, matrix, log, (instance) => {
     if (instance) running.add(instance);
@@ -174,9 +212,11 @@ const results: BenchResults = {
   }),
   throughput,
   memory,
+  ...(outbound ? { outbound } : {}),
   durationSeconds: Math.round((performance.now() - began) / 1000),
-  load: { atStart: loadAtStart, max: Math.max(loadAtStart, load1(), ...throughput.map((c) => c.load1 ?? 0)), atEnd: load1() },
+  load: { atStart: loadAtStart, max: Math.max(loadAtStart, load1(), ...throughput.map((c) => c.load1 ?? 0), ...(outbound?.cells.map((c) => c.load1) ?? [])), atEnd: load1() },
   ...(profile ? { profile } : {}),
+  ...(outboundProfile ? { outboundProfile } : {}),
 };
 const files = await writeResults(results);
 log(`raw results: ${files.join(', ')}`);

@@ -12,6 +12,8 @@ export interface SourceOptions {
   readonly reuse: boolean;
   /** Hard limit; smtp-source is killed then and the rate comes from its counter. */
   readonly timeoutMs: number;
+  /** Envelope recipient (smtp-source -t); default to@localhost. */
+  readonly to?: string;
 }
 
 export interface SourceResult {
@@ -22,10 +24,14 @@ export interface SourceResult {
   readonly timedOut: boolean;
   /** smtp-source's complaint when it gave up (it stops at the first unexpected reply). */
   readonly error?: string;
+  /** performance.now() when smtp-source was started, when its counter first showed a completed DATA, and when it exited. */
+  readonly startedAt: number;
+  readonly firstAcceptedAt: number;
+  readonly endedAt: number;
 }
 
 /** The smtp-source command line for these options (also quoted in the report). */
-export function smtpSourceArgs(options: Pick<SourceOptions, 'port' | 'sessions' | 'bytes' | 'count' | 'reuse'>): string[] {
+export function smtpSourceArgs(options: Pick<SourceOptions, 'port' | 'sessions' | 'bytes' | 'count' | 'reuse' | 'to'>): string[] {
   return [
     '-c',
     ...(options.reuse ? ['-d'] : []),
@@ -35,7 +41,7 @@ export function smtpSourceArgs(options: Pick<SourceOptions, 'port' | 'sessions' 
     // -M: the HELO name and default domain, so smtp-source never needs the machine's FQDN.
     '-M', 'localhost',
     '-f', 'from@example.org',
-    '-t', 'to@localhost',
+    '-t', options.to ?? 'to@localhost',
     `127.0.0.1:${options.port}`,
   ];
 }
@@ -49,12 +55,14 @@ export function runSmtpSource(options: SourceOptions): Promise<SourceResult> {
     const started = performance.now();
     const child = spawn('smtp-source', smtpSourceArgs(options), { stdio: ['ignore', 'pipe', 'pipe'] });
     let counter = 0;
+    let firstAcceptedAt = Number.NaN;
     let stderr = '';
     let timedOut = false;
     child.stdout.on('data', (chunk: Buffer) => {
       // The counter is printed as "<n>\r" after each completed DATA.
       const numbers = chunk.toString('latin1').match(/\d+/g);
       if (numbers?.length) counter = Math.max(counter, Number(numbers[numbers.length - 1]));
+      if (counter > 0 && Number.isNaN(firstAcceptedAt)) firstAcceptedAt = performance.now();
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
@@ -63,10 +71,11 @@ export function runSmtpSource(options: SourceOptions): Promise<SourceResult> {
     }, options.timeoutMs);
     child.once('close', (code) => {
       clearTimeout(timer);
-      const seconds = (performance.now() - started) / 1000;
+      const endedAt = performance.now();
+      const seconds = (endedAt - started) / 1000;
       const messages = code === 0 ? options.count : counter;
       const error = code === 0 || timedOut ? undefined : stderr.trim().split('\n').pop() || `exit ${code}`;
-      resolve({ messages, seconds, rate: messages / seconds, timedOut, ...(error ? { error } : {}) });
+      resolve({ messages, seconds, rate: messages / seconds, timedOut, ...(error ? { error } : {}), startedAt: started, firstAcceptedAt: Number.isNaN(firstAcceptedAt) ? started : firstAcceptedAt, endedAt });
     });
   });
 }

@@ -12,6 +12,8 @@ export interface BenchOptions {
   readonly posthornLog: string;
   readonly throughput: boolean;
   readonly memory: boolean;
+  /** Outbound delivery throughput, Posthorn against Postfix (`--only outbound` runs just that). */
+  readonly outbound: boolean;
   /** Also run Posthorn once more under --cpu-prof at 2 KB, 50 sessions, and summarise. */
   readonly profile: boolean;
   /** Keep the scratch run directory (queues, logs, configs) instead of deleting it. */
@@ -22,8 +24,8 @@ export interface BenchOptions {
   readonly reportOnly: boolean;
 }
 
-const USAGE = `usage: npm run bench -- [--quick] [--only id,id] [--mode close|reuse|both]
-       [--posthorn-queue auto|fs|memory] [--posthorn-log info|warn|...] [--no-throughput] [--no-memory] [--profile] [--keep] [--no-report] [--report-only]`;
+const USAGE = `usage: npm run bench -- [--quick] [--only id,id,outbound] [--mode close|reuse|both]
+       [--posthorn-queue auto|fs|memory] [--posthorn-log info|warn|...] [--no-throughput] [--no-memory] [--no-outbound] [--profile] [--keep] [--no-report] [--report-only]`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
@@ -36,6 +38,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'posthorn-log': { type: 'string', default: 'info' },
       'no-throughput': { type: 'boolean', default: false },
       'no-memory': { type: 'boolean', default: false },
+      'no-outbound': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       'no-report': { type: 'boolean', default: false },
@@ -52,14 +55,17 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   if (mode !== 'close' && mode !== 'reuse' && mode !== 'both') throw new Error(`--mode must be close, reuse or both\n${USAGE}`);
   const queue = values['posthorn-queue'];
   if (queue !== 'auto' && queue !== 'fs' && queue !== 'memory') throw new Error(`--posthorn-queue must be auto, fs or memory\n${USAGE}`);
+  const only = values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
   return {
     quick: values.quick,
-    only: values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    only,
     modes: mode === 'both' ? ['close', 'reuse'] : [mode],
     posthornQueue: queue,
     posthornLog: values['posthorn-log'],
     throughput: !values['no-throughput'],
     memory: !values['no-memory'],
+    // "outbound" in --only is not a peer but the outbound measurement (Posthorn and Postfix).
+    outbound: !values['no-outbound'] && (!only || only.includes('outbound')),
     profile: values.profile,
     keep: values.keep,
     noReport: values['no-report'],

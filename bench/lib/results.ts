@@ -45,6 +45,41 @@ export interface MemoryCell {
   readonly error?: string;
 }
 
+/** One smtp-source run of the outbound measurement. */
+export interface OutboundRun {
+  /** Messages accepted per second: smtp-source's count over its wall time. */
+  readonly acceptRate: number;
+  /** Messages received by the sink per second, from the first accepted to the last received. */
+  readonly outboundRate: number;
+  /** Seconds from smtp-source's exit (the last message accepted) to the last one at the sink. */
+  readonly lagSeconds: number;
+}
+
+/** Queue-to-remote delivery: smtp-source -> peer -> smtp-sink, counted at the sink. */
+export interface OutboundCell {
+  /** posthorn or postfix (ids of OutboundResults.peers). */
+  readonly peer: string;
+  readonly bytes: number;
+  readonly sessions: number;
+  readonly mode: SourceMode;
+  /** Messages per measured run (the same for every peer). */
+  readonly messages: number;
+  readonly runs: readonly OutboundRun[];
+  /** Medians of the runs; NaN when the measurement failed. */
+  readonly acceptRate: number;
+  readonly outboundRate: number;
+  readonly lagSeconds: number;
+  /** CPU of the peer's process tree per message, from the start of a run until its queue had drained. */
+  readonly cpuMsPerMessage: number;
+  readonly error?: string;
+  readonly load1: number;
+}
+
+export interface OutboundResults {
+  readonly peers: readonly PeerInfo[];
+  readonly cells: readonly OutboundCell[];
+}
+
 export interface PeerInfo {
   readonly id: string;
   readonly label: string;
@@ -67,8 +102,12 @@ export interface BenchResults {
   readonly peers: readonly PeerInfo[];
   readonly throughput: readonly ThroughputCell[];
   readonly memory: readonly MemoryCell[];
+  /** Outbound delivery throughput, Posthorn against Postfix (absent when not measured). */
+  readonly outbound?: OutboundResults;
   readonly durationSeconds: number;
   /** 1-minute load averages seen during the run (the bench itself accounts for about 2). */
   readonly load: { readonly atStart: number; readonly max: number; readonly atEnd: number };
   readonly profile?: { readonly file: string; readonly summary: string };
+  /** --profile with the outbound measurement: Posthorn relaying, 2 KB x10, one connection per message. */
+  readonly outboundProfile?: { readonly file: string; readonly summary: string };
 }

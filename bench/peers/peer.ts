@@ -8,6 +8,8 @@ export interface PeerContext {
   readonly nodeFlags: readonly string[];
   /** Environment for Node peers (where the preloads write). */
   readonly nodeEnv: Readonly<Record<string, string>>;
+  /** Name of the peer's scratch subdirectory when the default would clash (a second instance in one run). */
+  readonly dirName?: string;
 }
 
 export interface Settled {

@@ -103,7 +103,7 @@ export const postfix: Peer = {
     await postfixIds();
   },
   async start(ctx: PeerContext): Promise<RunningPeer> {
-    const dir = await freshDir(ctx.runDir, 'postfix');
+    const dir = await freshDir(ctx.runDir, ctx.dirName ?? 'postfix');
     const etc = join(dir, 'etc');
     await mkdir(etc);
     await mkdir(join(dir, 'queue'));

@@ -11,10 +11,10 @@ import { settleBy } from '../lib/settle.ts';
 import { waitForSmtp } from '../lib/wait.ts';
 import type { Peer, PeerContext, RunningPeer } from './peer.ts';
 
-const CLI = join(REPO, 'node_modules/.bin/posthorn');
+export const CLI = join(REPO, 'node_modules/.bin/posthorn');
 const BENCH_PLUGIN = fileURLToPath(new URL('./posthorn/bench-plugin.ts', import.meta.url));
 // POSTHORN_BENCH_QUEUE_FS: another queue-fs entry point (an older copy, to compare before/after).
-const QUEUE_FS = process.env.POSTHORN_BENCH_QUEUE_FS ?? join(REPO, 'plugins/queue-fs/src/index.ts');
+export const QUEUE_FS = process.env.POSTHORN_BENCH_QUEUE_FS ?? join(REPO, 'plugins/queue-fs/src/index.ts');
 const MEMORY_QUEUE = join(REPO, 'packages/testkit/fixtures/memory-queue.ts');
 
 export type PosthornQueue = 'fs' | 'memory';

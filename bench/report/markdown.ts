@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPO } from '../lib/repo.ts';
 import type { BenchResults, SourceMode } from '../lib/results.ts';
-import { between, cell, columns, cpuBetween, fmt, memoryPerConnection, ofSink, sizeLabel, targets } from './ratios.ts';
+import { between, cell, columns, cpuBetween, fmt, memoryPerConnection, ofSink, outboundCell, outboundColumns, outboundRatio, outboundTarget, sizeLabel, targets } from './ratios.ts';
 
 const START_PREFIX = '<!-- bench:results:start';
 export const START = `${START_PREFIX} (written by npm run bench; edits inside are overwritten) -->`;
@@ -60,6 +60,46 @@ function cpuTable(results: BenchResults, mode: SourceMode): string[] {
   return lines;
 }
 
+/** Outbound delivery, Posthorn against Postfix: rates at the sink, accept rates, lag, CPU. */
+function outboundSection(results: BenchResults): string[] {
+  const out = results.outbound!;
+  const cols = outboundColumns(results);
+  const heading = cols.map(({ mode, sessions }) => `×${sessions} ${mode === 'reuse' ? 'reused (-d)' : 'one per message'}`);
+  const posthorn = out.peers.find((p) => p.id === 'posthorn');
+  const postfix = out.peers.find((p) => p.id === 'postfix');
+  const lines = [
+    `${out.cells[0]?.messages.toLocaleString('en-US') ?? 'n/a'} messages of 2 KB per run to \`someone@remote.test\`, relayed to an smtp-sink that counts them; ` +
+      'the rate is messages received by the sink per second, from the first message the peer accepted to the last one the sink received ' +
+      '(median of the runs; every value in msg/s, runs separated by /).',
+    '',
+    row(['2 KB', ...heading]),
+    row(['---', ...cols.map(() => '---:')]),
+  ];
+  const value = (peer: string, pick: (c: NonNullable<ReturnType<typeof outboundCell>>) => string) =>
+    cols.map(({ mode, sessions }) => {
+      const c = outboundCell(results, peer, mode, sessions);
+      if (!c) return 'n/a';
+      return c.error ? 'failed' : pick(c);
+    });
+  for (const [id, label] of [['posthorn', posthorn?.label ?? 'Posthorn'], ['postfix', postfix?.label ?? 'Postfix']] as const) {
+    lines.push(row([`${label}: delivered to the sink`, ...value(id, (c) => (c.runs.length > 1 ? `${fmt(c.outboundRate, 0)} (${c.runs.map((r) => fmt(r.outboundRate, 0)).join(' / ')})` : fmt(c.outboundRate, 0)))]));
+  }
+  lines.push(row(['**Posthorn ÷ Postfix, delivered**', ...cols.map(({ mode, sessions }) => `**${fmt(outboundRatio(results, mode, sessions))}**`)]));
+  for (const [id, name] of [['posthorn', 'Posthorn'], ['postfix', 'Postfix']] as const) {
+    lines.push(row([`${name}: accepted from smtp-source`, ...value(id, (c) => fmt(c.acceptRate, 0))]));
+  }
+  for (const [id, name] of [['posthorn', 'Posthorn'], ['postfix', 'Postfix']] as const) {
+    lines.push(row([`${name}: last delivery after the last accept (s)`, ...value(id, (c) => fmt(c.lagSeconds))]));
+  }
+  for (const [id, name] of [['posthorn', 'Posthorn'], ['postfix', 'Postfix']] as const) {
+    lines.push(row([`${name}: CPU ms per message, accept + delivery`, ...value(id, (c) => fmt(c.cpuMsPerMessage))]));
+  }
+  const load = out.cells.map((c) => c.load1);
+  lines.push('');
+  lines.push(`1-minute load average during this part: ${Math.min(...load)} to ${Math.max(...load)}.`);
+  return lines;
+}
+
 function verdict(value: number, ok: boolean): string {
   if (!Number.isFinite(value)) return 'not measured';
   return ok ? '**met**' : '**not met**';
@@ -93,6 +133,13 @@ export function resultsMarkdown(results: BenchResults): string {
     }
   }
 
+  if (results.outbound) {
+    out.push('### Outbound delivery throughput, queue to an smtp-sink remote');
+    out.push('');
+    out.push(...outboundSection(results));
+    out.push('');
+  }
+
   const mode = results.modes[0] ?? 'close';
   const t = targets(results, mode);
   const perConn = memoryPerConnection(results, 'posthorn') / memoryPerConnection(results, 'haraka-discard');
@@ -116,6 +163,10 @@ export function resultsMarkdown(results: BenchResults): string {
   out.push('');
   out.push(`- 2 KB, 50 sessions: Posthorn ${t.durable ? 'durable (queue-fs)' : '**not durable** (memory-queue fixture)'} ÷ Haraka discard = ` +
     `**${fmt(t.throughput)}** (target ≥ 1.5): ${verdict(t.throughput, t.throughput >= 1.5 && t.durable)}${t.durable ? '' : ' (not comparable until queue-fs is measured)'}`);
+  if (results.outbound) {
+    const o = outboundTarget(results);
+    out.push(`- Outbound delivery, 2 KB, every cell above: Posthorn ÷ Postfix = **${fmt(o)}** at the lowest (target ≥ 1): ${verdict(o, o >= 1)}`);
+  }
   out.push(`- Idle memory per connection at ${results.memory[0]?.connections.toLocaleString('en-US') ?? 'n/a'} connections: Posthorn ÷ Haraka = **${fmt(perConn)}** (target ≤ 1): ${verdict(perConn, perConn <= 1)}`);
   out.push('');
 
@@ -133,7 +184,8 @@ export function resultsMarkdown(results: BenchResults): string {
   const problems = results.throughput.filter((c) => c.error || !c.drained);
   out.push('### Run notes');
   out.push('');
-  for (const peer of results.peers) {
+  const notePeers = [...results.peers, ...(results.outbound?.peers.map((p) => ({ ...p, label: `Outbound, ${p.label}` })) ?? [])];
+  for (const peer of notePeers) {
     for (const note of new Set(peer.notes.map((n) => n.replace(/(127\.0\.0\.1\]?):\d+/g, '$1:<port>')))) out.push(`- ${peer.label}: \`${note}\``);
     if (peer.dns) {
       const calls = Object.entries(peer.dns);
@@ -144,6 +196,7 @@ export function resultsMarkdown(results: BenchResults): string {
     out.push(`- ${c.peer} ${sizeLabel(c.bytes)} ×${c.sessions} (${c.mode}): ${c.error ?? ''}${c.drained ? '' : ' queue had not drained 120 s after the measurement'}`);
   }
   if (results.profile) out.push(`- CPU profile of Posthorn (2 KB ×50): \`${results.profile.file.replace(REPO, '')}\``);
+  if (results.outboundProfile) out.push(`- CPU profile of Posthorn relaying (2 KB ×10, one connection per message): \`${results.outboundProfile.file.replace(REPO, '')}\``);
   return out.join('\n');
 }
 

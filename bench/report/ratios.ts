@@ -1,4 +1,4 @@
-import type { BenchResults, SourceMode, ThroughputCell } from '../lib/results.ts';
+import type { BenchResults, OutboundCell, SourceMode, ThroughputCell } from '../lib/results.ts';
 
 export interface Column {
   readonly bytes: number;
@@ -58,4 +58,30 @@ export function cpuBetween(results: BenchResults, peer: string, other: string, m
     return found && !found.error && found.cpuMsPerMessage !== undefined && found.cpuMsPerMessage > 0 ? found.cpuMsPerMessage : Number.NaN;
   };
   return of(peer) / of(other);
+}
+
+export function outboundCell(results: BenchResults, peer: string, mode: SourceMode, sessions: number): OutboundCell | undefined {
+  return results.outbound?.cells.find((c) => c.peer === peer && c.mode === mode && c.sessions === sessions);
+}
+
+/** Posthorn's outbound rate (messages at the sink per second) divided by Postfix's, same cell. */
+export function outboundRatio(results: BenchResults, mode: SourceMode, sessions: number): number {
+  const rate = (peer: string) => {
+    const found = outboundCell(results, peer, mode, sessions);
+    return found && !found.error && found.outboundRate > 0 ? found.outboundRate : Number.NaN;
+  };
+  return rate('posthorn') / rate('postfix');
+}
+
+/** The (mode, sessions) cells of the outbound measurement, in the order they were measured. */
+export function outboundColumns(results: BenchResults): { mode: SourceMode; sessions: number }[] {
+  const seen = new Map<string, { mode: SourceMode; sessions: number }>();
+  for (const c of results.outbound?.cells ?? []) seen.set(`${c.mode} ${c.sessions}`, { mode: c.mode, sessions: c.sessions });
+  return [...seen.values()];
+}
+
+/** The outbound target: the lowest Posthorn ÷ Postfix ratio over every cell (each must be >= 1). */
+export function outboundTarget(results: BenchResults): number {
+  const ratios = outboundColumns(results).map(({ mode, sessions }) => outboundRatio(results, mode, sessions));
+  return ratios.length && ratios.every(Number.isFinite) ? Math.min(...ratios) : Number.NaN;
 }
