@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { type DnsResolver, type JsonValue, Resolver, type ServiceToken } from '@posthorn/contracts';
+import { type DnsResolver, type JsonValue, Resolver, type ServiceToken, SharedState } from '@posthorn/contracts';
 import type { Logger } from 'pino';
 import { coreAdminCommands } from './admin/commands.ts';
 import type { DnsAdvisor } from './admin/dns-records.ts';
@@ -9,14 +9,15 @@ import { FileRuleSet } from './rules/rule-set.ts';
 import { ControlServer } from './admin/control.ts';
 import type { LoadedConfig } from './config.ts';
 import { createResolver } from './dns.ts';
-import { PosthornError } from './errors.ts';
+import { isPosthornError, PosthornError } from './errors.ts';
 import { HOOK_NAMES, type HookName, HookSet } from './hooks.ts';
 import { type LoadedPlugin, loadPlugins } from './loader.ts';
 import { createLogger } from './logger.ts';
 import type { AdminCommand, Lifecycle, PluginContext } from './plugin.ts';
 import { ServiceRegistry } from './services.ts';
 import { SmtpListener } from './smtp/listener.ts';
-import { loadTls } from './tls.ts';
+import { MemoryState } from './state/memory-state.ts';
+import { loadTls, type TlsMaterial } from './tls.ts';
 import { Verdicts } from './verdicts.ts';
 
 export interface AppOptions {
@@ -62,7 +63,12 @@ export class App {
   readonly #admin = new Map<string, AdminCommand & { plugin: string }>();
   readonly #dnsAdvisors: DnsAdvisor[] = [];
   readonly #ruleSets: FileRuleSet<unknown>[] = [];
+  readonly #reloaders: (() => Promise<{ readonly file: string; readonly reloaded: boolean }>)[] = [];
   #listeners: SmtpListener[] = [];
+  /** Listeners plugins opened themselves (POP3, IMAP), as they announced them. */
+  #pluginListeners: ListenerAddress[] = [];
+  /** The TLS key and certificate, loaded on first use by the core or a plugin. */
+  #tls: Promise<TlsMaterial> | undefined;
   #control: ControlServer | undefined;
   #started = false;
 
@@ -88,12 +94,35 @@ export class App {
   static async create(config: LoadedConfig, options: AppOptions = {}): Promise<App> {
     const app = new App(config, options);
     await mkdir(config.core.dataDir, { recursive: true });
-    app.#plugins = await loadPlugins(config.plugins, config.dir, [Resolver as ServiceToken<unknown>]);
+    app.#plugins = await loadPlugins(config.plugins, config.dir, [Resolver as ServiceToken<unknown>], [SharedState as ServiceToken<unknown>]);
+    app.#provideDefaults();
     for (const entry of app.#plugins) {
       if (entry.spec.timeout) app.#perPluginTimeouts.set(entry.plugin.name, entry.spec.timeout);
     }
     for (const entry of app.#plugins) await app.#setup(entry);
     return app;
+  }
+
+  /**
+   * Services the core provides only when no listed plugin does. SharedState: an embedded store
+   * in this process, so greylisting and rate limits work with no extra config line; a plugin
+   * backed by a shared store replaces it for a cluster.
+   */
+  #provideDefaults(): void {
+    const provided = new Set(this.#plugins.flatMap(({ plugin }) => (plugin.provides ?? []).map((token) => token.id)));
+    if (!provided.has(SharedState.id)) {
+      let warned = false;
+      const state = new MemoryState({
+        onEvict: () => {
+          // Once per process: the point is to tell the operator, not to flood the log.
+          if (warned) return;
+          warned = true;
+          this.log.warn('the embedded shared state is full and drops live records (greylisting, rate limits); configure a shared-state plugin for this load');
+        },
+      });
+      this.services.provide(SharedState, 'core', state);
+      this.#stopHooks.push({ plugin: 'core', fn: () => state.close() });
+    }
   }
 
   get hooks(): HookSet {
@@ -163,6 +192,9 @@ export class App {
         if (this.#started) ruleSet.watch();
         return ruleSet;
       },
+      onReload: (fn) => void this.#reloaders.push(fn),
+      tls: () => this.#loadTls(),
+      listening: (address) => this.#announce(plugin.name, address),
       lifecycle: this.lifecycle,
     };
     try {
@@ -178,6 +210,24 @@ export class App {
     }
   }
 
+  /** One load of the key and certificate, whoever asks first (a plugin's onStart or start()). */
+  #loadTls(): Promise<TlsMaterial> {
+    const core = this.config.core;
+    this.#tls ??= loadTls({ ...core.tls, dataDir: core.dataDir, hostname: core.hostname, log: this.log });
+    return this.#tls;
+  }
+
+  #announce(plugin: string, address: ListenerAddress): void {
+    if (this.mode !== 'server') throw new PosthornError('PH_LISTENER', `plugin ${plugin} announced a listener in admin mode`, { plugin });
+    const taken = [...this.config.core.listeners.map((l) => l.name), ...this.#pluginListeners.map((l) => l.name)];
+    if (taken.includes(address.name)) {
+      throw new PosthornError('PH_LISTENER', `plugin ${plugin} announced listener ${address.name}, a name already in use`, { plugin, listener: address.name });
+    }
+    const { name, role, host, port } = address;
+    this.#pluginListeners.push(Object.freeze({ name, role, host, port }));
+    this.log.info({ listener: name, role, host, port, plugin }, 'listening');
+  }
+
   /** Starts plugins, listeners and the control socket. */
   async start(): Promise<ListenerAddress[]> {
     if (this.mode !== 'server') throw new PosthornError('PH_LISTENER', 'an admin-mode app cannot start');
@@ -188,6 +238,10 @@ export class App {
       try {
         await fn();
       } catch (err) {
+        // What started before (plugins' listeners, runners) is stopped, as when a listener fails.
+        await this.stop();
+        // A plugin's own listener that cannot listen says so with PH_LISTENER, as the core's do.
+        if (isPosthornError(err, 'PH_LISTENER')) throw err;
         throw new PosthornError('PH_PLUGIN_SETUP', `plugin ${plugin} failed to start: ${(err as Error).message}`, { plugin }, { cause: err });
       }
     }
@@ -195,7 +249,7 @@ export class App {
     if (core.listeners.some((l) => l.role !== 'mx') && !this.#hooks.isUsed('auth')) {
       this.log.warn('a submission listener is configured but no plugin taps the auth hook: nobody can log in to send');
     }
-    const tls = core.listeners.length ? await loadTls({ ...core.tls, dataDir: core.dataDir, hostname: core.hostname, log: this.log }) : undefined;
+    const tls = core.listeners.length ? await this.#loadTls() : undefined;
     const addresses: ListenerAddress[] = [];
     for (const config of core.listeners) {
       const listener = new SmtpListener(config, {
@@ -226,7 +280,7 @@ export class App {
         this.#control = undefined;
       }
     }
-    return addresses;
+    return [...addresses, ...this.#pluginListeners];
   }
 
   /** Stops listeners (connections get a grace period), the control socket, then plugins in reverse order. */
@@ -245,20 +299,23 @@ export class App {
       }
     }
     this.#stopHooks.length = 0;
+    this.#pluginListeners = [];
     await new Promise<void>((done) => this.log.flush(() => done()));
   }
 
   listenerAddresses(): ListenerAddress[] {
-    return this.#listeners.flatMap((listener) => {
+    const core = this.#listeners.flatMap((listener) => {
       const address = listener.address();
       return address ? [{ name: listener.config.name, role: listener.config.role, host: address.address, port: address.port }] : [];
     });
+    return [...core, ...this.#pluginListeners];
   }
 
   /** Reads every rule file again; reports per file whether a new version is in force. */
   async reloadRules(): Promise<JsonValue> {
     const results: JsonValue[] = [];
     for (const ruleSet of this.#ruleSets) results.push({ file: ruleSet.file, reloaded: await ruleSet.reload() });
+    for (const reload of this.#reloaders) results.push({ ...(await reload()) });
     return results;
   }
 

@@ -1,6 +1,11 @@
 export { App } from './app.ts';
 export type { AppOptions, Description, ListenerAddress } from './app.ts';
 export { callControl } from './admin/control.ts';
+export { clientKey, expandIpv6, isLoopback } from './auth/client-address.ts';
+export { MemoryFailureStore } from './auth/failure-store.ts';
+export type { FailureStore } from './auth/failure-store.ts';
+export { LoginThrottle, loginKey } from './auth/login-throttle.ts';
+export type { FailureRecord, LockScope, ThrottleLimits } from './auth/login-throttle.ts';
 export { ConfigError, coreSchema, loadConfig, parseConfig, readConfigFile } from './config.ts';
 export type { CoreConfig, ListenerConfig, LoadedConfig, PluginSpec } from './config.ts';
 export type {
@@ -46,4 +51,7 @@ export type { RuleSet, RuleSetOptions } from './rules/rule-set.ts';
 export { watchFile } from './rules/watch.ts';
 export type { SchemaIssue } from './schema.ts';
 export { addressLiteral, receivedValue, rfc5322Date } from './smtp/received.ts';
+export { MEMORY_STATE_DEFAULTS, MemoryState } from './state/memory-state.ts';
+export type { MemoryStateOptions } from './state/memory-state.ts';
+export type { TlsMaterial } from './tls.ts';
 export { CORE_VERSION } from './version.ts';

@@ -122,7 +122,12 @@ function strictSchema(schema: Readonly<Record<string, unknown>> | undefined): ob
  * Loads every plugin of the config, validates its options and orders the list so that each
  * plugin comes after the providers of what it needs. Collects every problem before failing.
  */
-export async function loadPlugins(specs: readonly PluginSpec[], configDir: string, coreServices: readonly ServiceToken<unknown>[]): Promise<LoadedPlugin[]> {
+export async function loadPlugins(
+  specs: readonly PluginSpec[],
+  configDir: string,
+  coreServices: readonly ServiceToken<unknown>[],
+  coreDefaults: readonly ServiceToken<unknown>[] = [],
+): Promise<LoadedPlugin[]> {
   const issues: PluginIssue[] = [];
   const loaded: LoadedPlugin[] = [];
   const names = new Map<string, number>();
@@ -180,7 +185,7 @@ export async function loadPlugins(specs: readonly PluginSpec[], configDir: strin
   }
   if (issues.length) throw new PluginLoadError(issues);
   try {
-    return orderByServices(loaded, coreServices);
+    return orderByServices(loaded, coreServices, coreDefaults);
   } catch (err) {
     if (isPosthornError(err)) {
       throw new PluginLoadError([{ plugin: String(err.details.plugin ?? ''), pointer: '/plugins', code: err.code, message: err.message }]);
@@ -192,8 +197,14 @@ export async function loadPlugins(specs: readonly PluginSpec[], configDir: strin
 /**
  * Topological order: providers before the plugins that need or use their services; otherwise
  * the config's order. Refuses a missing provider, two providers of one service, and cycles.
+ * `coreServices` are always the core's; `coreDefaults` are the core's unless a plugin provides
+ * them (the embedded SharedState, replaced by a shared store's plugin).
  */
-export function orderByServices(plugins: readonly LoadedPlugin[], coreServices: readonly ServiceToken<unknown>[]): LoadedPlugin[] {
+export function orderByServices(
+  plugins: readonly LoadedPlugin[],
+  coreServices: readonly ServiceToken<unknown>[],
+  coreDefaults: readonly ServiceToken<unknown>[] = [],
+): LoadedPlugin[] {
   const provider = new Map<string, string>();
   for (const token of coreServices) provider.set(token.id, 'core');
   for (const { plugin } of plugins) {
@@ -205,6 +216,7 @@ export function orderByServices(plugins: readonly LoadedPlugin[], coreServices: 
       provider.set(token.id, plugin.name);
     }
   }
+  for (const token of coreDefaults) if (!provider.has(token.id)) provider.set(token.id, 'core');
   const byName = new Map(plugins.map((entry) => [entry.plugin.name, entry]));
   const dependencies = new Map<string, string[]>();
   for (const { plugin } of plugins) {

@@ -1,9 +1,11 @@
 import type { JsonValue, ServiceToken } from '@posthorn/contracts';
 import type { Logger } from 'pino';
+import type { ListenerAddress } from './app.ts';
 import type { BounceEvent, DelayedEvent, DeliveredEvent, Delivery, QueueRequest } from './context.ts';
 import type { Attributed, HookFn, HookName, TapOptions } from './hooks.ts';
 import type { Verdict } from './reply.ts';
 import type { RuleSet, RuleSetOptions } from './rules/rule-set.ts';
+import type { TlsMaterial } from './tls.ts';
 
 /** JSON Schema (draft 2020-12 subset that ajv understands) for a plugin's options. */
 export type OptionsSchema = Readonly<Record<string, unknown>>;
@@ -102,6 +104,25 @@ export interface PluginContext {
    * version stops the server from starting.
    */
   ruleSet<T>(options: RuleSetOptions<T>): Promise<RuleSet<T>>;
+  /**
+   * For files a plugin keeps itself (the accounts file): called on SIGHUP and `posthorn reload`
+   * with the rule sets; report which file and whether a new version is in force.
+   */
+  onReload(fn: () => Promise<{ readonly file: string; readonly reloaded: boolean }>): void;
+  /**
+   * The server's TLS key and certificate, for plugins that open listeners of their own (POP3,
+   * IMAP): the configured `tls` files, or the self-signed pair the core keeps under the data
+   * directory. Loaded once (on first call) and shared with the core's SMTP listeners, so every
+   * port presents the same certificate.
+   */
+  tls(): Promise<TlsMaterial>;
+  /**
+   * Announces a listener the plugin opened (call it from onStart, once it listens): it is
+   * logged, and reported with the core's listeners in the `ready` log line, in App.start()'s
+   * result and in App.listenerAddresses() until the server stops. Names are unique across the
+   * server; a duplicate is refused with PH_LISTENER.
+   */
+  listening(address: ListenerAddress): void;
   /** Adds records to `posthorn dns-records` for a local domain (DKIM keys, for example). */
   adviseDns(advisor: (domain: string) => DnsAdvice[] | Promise<DnsAdvice[]>): void;
   readonly lifecycle: Lifecycle;

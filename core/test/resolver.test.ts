@@ -85,6 +85,15 @@ describe('createResolver', () => {
     assert.deepEqual(dns.queries.slice(0, 3), [`PTR ${reverseName('198.51.100.1')}`, 'MX mail.test', 'TXT mail.test']);
   });
 
+  it('asks the servers for PTR even where /etc/hosts knows the address, and handles IPv6', async () => {
+    // c-ares' own reverse lookup reads /etc/hosts first; the service must ask the servers.
+    dns.zone[reverseName('127.0.0.1')] = { PTR: ['from-dns.test'] };
+    dns.zone['1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa'] = { PTR: ['six.test'] };
+    const resolver = createResolver({ servers: [dns.server], timeout: 1000, tries: 1 });
+    assert.deepEqual(await resolver.reverse('127.0.0.1'), ['from-dns.test']);
+    assert.deepEqual(await resolver.reverse('2001:db8::1'), ['six.test']);
+  });
+
   it('is frozen, so a plugin cannot swap a lookup for everybody', () => {
     const resolver = createResolver({ servers: [dns.server], timeout: 1000, tries: 1 });
     assert.ok(Object.isFrozen(resolver));

@@ -25,6 +25,19 @@ describe('posthorn check-config', () => {
     assert.match(summary!, /2 plugin\(s\) \(test-memory-queue 0\.1\.0, test-accounts 0\.1\.0\)/);
   });
 
+  it('accepts plugins that need SharedState without a provider listed (the core provides one), also when the core part is wrong', async () => {
+    const good = await writeConfig(dir.path, { plugins: [fixture('memory-queue'), 'greylist', 'rate-limit'] });
+    const ok = await posthorn(good, ['check-config']);
+    assert.equal(ok.code, 0, explain(ok));
+    // A broken core part makes check-config load the plugin list on its own: same rule there.
+    const path = join(dir.path, 'state.json');
+    await writeFile(path, JSON.stringify({ dataDir: './var', bogus: true, plugins: [fixture('memory-queue'), 'greylist', 'rate-limit'] }));
+    const result = await posthorn(path, ['check-config', '--json']);
+    assert.equal(result.code, 1, explain(result));
+    const report = JSON.parse(result.stdout) as { issues: { pointer: string }[] };
+    assert.deepEqual(report.issues.map((i) => i.pointer), ['/bogus']);
+  });
+
   it('prints every problem with its JSON pointer and exits 1', async () => {
     const path = join(dir.path, 'broken.json');
     await writeFile(

@@ -9,7 +9,7 @@ import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Resolver, type ServiceToken } from '@posthorn/contracts';
+import { Resolver, type ServiceToken, SharedState } from '@posthorn/contracts';
 import { loadPlugins, parseConfig, readConfigFile } from '@posthorn/core';
 import { SmtpClient, spawnPosthorn, tempDir, type PosthornProcess } from '@posthorn/testkit';
 import { explain, posthorn, writeConfig } from './helpers.ts';
@@ -18,7 +18,7 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PLUGINS = ['accounts-file', 'mailbox-maildir', 'queue-fs'];
 /** What each shipped config lists: the embedded default is a complete server. */
 const LISTED: Record<string, readonly string[]> = {
-  'config/posthorn.config.yaml': [...PLUGINS, 'auth', 'relay', 'sender-policy', 'headers', 'dkim-sign', 'outbound', 'dsn'],
+  'config/posthorn.config.yaml': [...PLUGINS, 'auth', 'relay', 'sender-policy', 'headers', 'dkim-sign', 'outbound', 'dsn', 'pop3'],
   'config/examples/full.yaml': PLUGINS,
 };
 const missing = PLUGINS.filter((name) => !existsSync(join(ROOT, 'plugins', name, 'src', 'index.ts')));
@@ -43,7 +43,7 @@ describe('shipped config files', { skip }, () => {
       const { filepath, raw } = await readConfigFile({ path: join(ROOT, file) });
       const config = parseConfig(raw, filepath);
       // Loading validates options without setting anything up (no files are touched).
-      const loaded = await loadPlugins(config.plugins, dirname(filepath), [Resolver as ServiceToken<unknown>]);
+      const loaded = await loadPlugins(config.plugins, dirname(filepath), [Resolver as ServiceToken<unknown>], [SharedState as ServiceToken<unknown>]);
       assert.deepEqual(loaded.map((p) => p.plugin.name).sort(), [...LISTED[file]!].sort());
     });
   }

@@ -26,3 +26,5 @@ export type {
 } from './mailstore.ts';
 export { Notes } from './notes.ts';
 export type { AuthenticationNote, AuthResult, DeliveryTarget, HeaderNote, SpamNote } from './notes.ts';
+export { SharedState } from './state.ts';
+export type { SharedStateStore } from './state.ts';

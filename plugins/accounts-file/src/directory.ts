@@ -84,7 +84,7 @@ export class FileAccountDirectory implements AccountDirectory {
 
   /**
    * Reads the file again; a valid version replaces the current one, an invalid one is logged
-   * and refused. Resolves to whether a new version was swapped in.
+   * and refused. Resolves to whether the file's current text is what is in force.
    */
   reload(): Promise<boolean> {
     return this.#exclusive(async () => {
@@ -95,7 +95,8 @@ export class FileAccountDirectory implements AccountDirectory {
         this.#log.error({ file: this.file, err: (err as Error).message }, `cannot read accounts file ${this.file}; keeping the loaded version`);
         return false;
       }
-      if (text === this.#lastText) return false;
+      // Unchanged: what the file says is what is in force, which is what a reload reports.
+      if (text === this.#lastText) return true;
       if (text.trim() === '') {
         // Most likely an editor that truncated the file and has not written it yet; the next
         // event brings the content. Emptying the directory on purpose takes `users: {}`.

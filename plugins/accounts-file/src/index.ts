@@ -27,6 +27,8 @@ export default definePlugin<AccountsFileOptions>({
     ctx.provide(Accounts, directory);
     // Only a running server follows edits; an admin command reads the file once and exits.
     ctx.onStart(() => directory.watch());
+    // SIGHUP and `posthorn reload` read it again too (for file systems where watching fails).
+    ctx.onReload(async () => ({ file: directory.file, reloaded: await directory.reload() }));
     ctx.onStop(() => directory.close());
   },
 });

@@ -161,6 +161,11 @@ describe('accounts-file plugin: hot reload in a running server', () => {
     assert.equal(await accounts.isLocalDomain('example.net'), true);
   });
 
+  it('is read again by posthorn reload (and SIGHUP), like the rule files', async () => {
+    const results = (await server.app.admin('reload')) as { file: string; reloaded: boolean }[];
+    assert.deepEqual(results, [{ file, reloaded: true }]);
+  });
+
   it('picks up an edit written in place', async () => {
     const changed = nextChange(accounts);
     await writeFile(file, 'domains: [localhost]\nusers:\n  alice@localhost: {}\n  bob@localhost: {}\n');

@@ -1,5 +1,5 @@
 import { dirname, relative } from 'node:path';
-import { Resolver, type ServiceToken } from '@posthorn/contracts';
+import { Resolver, type ServiceToken, SharedState } from '@posthorn/contracts';
 import { type LoadedConfig, loadPlugins, parseConfig, type PluginSpec, readConfigFile } from '@posthorn/core';
 import { withAdminApp } from '../admin.ts';
 import { print, printJson } from '../output.ts';
@@ -91,7 +91,8 @@ function lenientSpecs(raw: unknown): PluginSpec[] {
 
 async function pluginIssues(specs: PluginSpec[], filepath: string): Promise<Issue[]> {
   try {
-    await loadPlugins(specs, dirname(filepath), [Resolver as ServiceToken<unknown>]);
+    // As App.create: the resolver is always the core's, SharedState unless a plugin provides one.
+    await loadPlugins(specs, dirname(filepath), [Resolver as ServiceToken<unknown>], [SharedState as ServiceToken<unknown>]);
     return [];
   } catch (err) {
     return issuesOf(err) ?? [{ pointer: '/plugins', message: (err as Error).message }];
