@@ -16,10 +16,21 @@ export interface Corrections {
   readonly mimeVersion: boolean;
 }
 
+/** The incoming mode: problems of mail from other servers are noted, never corrected. */
+export interface IncomingOptions {
+  /** Note the problems of incoming mail (X-Posthorn-Notes and the header note). */
+  readonly enabled: boolean;
+  /** Seconds: a Date further ahead than this is `future-date`. */
+  readonly futureDate: number;
+  /** Seconds: a Date further back than this is `past-date`; absent, no such check. */
+  readonly pastDate?: number;
+}
+
 export interface HeadersOptions {
   /** Which messages count as outgoing (submitted by our users) and get corrected. */
   readonly outgoing: OutgoingSelection;
   readonly corrections: Corrections;
+  readonly incoming: IncomingOptions;
 }
 
 export const optionsSchema = {
@@ -38,6 +49,16 @@ export const optionsSchema = {
         removeBcc: { type: 'boolean', default: true },
         fold: { type: 'boolean', default: true },
         mimeVersion: { type: 'boolean', default: true },
+      },
+    },
+    incoming: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: true, description: 'Note the header problems of incoming mail' },
+        futureDate: { type: 'number', minimum: 0, default: 86400, description: 'Seconds a Date may lie ahead before it is noted as future-date' },
+        pastDate: { type: 'number', exclusiveMinimum: 0, description: 'Seconds a Date may lie back before it is noted as past-date (no check when absent)' },
       },
     },
   },

@@ -273,7 +273,8 @@ describe('headers: submitted mail', () => {
     });
   });
 
-  it('leaves incoming mail (mx listener, no AUTH) untouched', async () => {
+  // Issue 4: incoming mail is never corrected; its problems are only noted (incoming.test.ts).
+  it('corrects nothing in incoming mail (mx listener, no AUTH); it only gets X-Posthorn-Notes', async () => {
     const raw = Buffer.from(`To: bob@example.test\r\nBcc: hidden@example.test\r\nSubject: one\r\nSubject: two\r\n\r\nGrüße\r\n`, 'utf8');
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.port('mx'), tls: { rejectUnauthorized: false } });
     try {
@@ -282,7 +283,8 @@ describe('headers: submitted mail', () => {
     } finally {
       transport.close();
     }
-    assert.equal(afterReceived(queued.at(-1)!.message), raw.toString('latin1'));
+    const notes = 'X-Posthorn-Notes: duplicate-subject, missing-from, missing-date,\r\n missing-message-id, missing-mime-version\r\n';
+    assert.equal(afterReceived(queued.at(-1)!.message), raw.toString('latin1').replace('\r\n\r\n', `\r\n${notes}\r\n`));
   });
 });
 
