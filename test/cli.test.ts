@@ -32,7 +32,7 @@ describe('the embedded default config', () => {
     assert.equal(result.code, 0, explain(result));
     assert.match(result.stdout, /^ok\n/);
     assert.match(result.stdout, /: 3 listener\(s\) \(mx \(mx\) 127\.0\.0\.1:2525, submission \(submission\) 127\.0\.0\.1:2587, submissions \(submissions\) 127\.0\.0\.1:2465\)/);
-    assert.match(result.stdout, /; 10 plugin\(s\) \(accounts-file [^,]+, mailbox-maildir [^,]+, queue-fs [^,]+, auth [^,]+, relay [^,]+, sender-policy [^,]+, headers [^,]+, dkim-sign [^,]+, outbound [^,]+, dsn [^)]+\)/);
+    assert.match(result.stdout, /; 11 plugin\(s\) \(accounts-file [^,]+, mailbox-maildir [^,]+, queue-fs [^,]+, auth [^,]+, relay [^,]+, sender-policy [^,]+, headers [^,]+, dkim-sign [^,]+, outbound [^,]+, dsn [^,]+, pop3 [^)]+\)/);
   });
 
   it("is what npm start runs, and a copy of it on port 0 serves a message and stops with 0 on SIGTERM", async () => {
@@ -46,16 +46,19 @@ describe('the embedded default config', () => {
 
     const server = await spawnPosthorn({ configPath: config });
     try {
-      // The three listeners of the embedded default, on ports the system chose.
+      // The three SMTP listeners of the embedded default and pop3's two, on ports the system chose.
       assert.deepEqual(server.listeners.map((l) => [l.name, l.role, l.host]), [
         ['mx', 'mx', '127.0.0.1'],
         ['submission', 'submission', '127.0.0.1'],
         ['submissions', 'submissions', '127.0.0.1'],
+        ['pop3', 'pop3', '127.0.0.1'],
+        ['pop3s', 'pop3s', '127.0.0.1'],
       ]);
       assert.ok(server.listeners.every((l) => l.port > 0));
 
       const token = randomUUID();
-      const message = `From: you@example.org\r\nTo: alice@localhost\r\nSubject: ${token}\r\n\r\nHi Alice!\r\n`;
+      // A complete header: incoming mail with fields missing gets an X-Posthorn-Notes line.
+      const message = `From: you@example.org\r\nTo: alice@localhost\r\nDate: Sun, 29 Nov 2026 06:00:00 +0000\r\nMessage-ID: <${token}@example.org>\r\nSubject: ${token}\r\n\r\nHi Alice!\r\n`;
       const client = await SmtpClient.open(server.ports.mx!);
       try {
         const ehlo = await command(client, 'EHLO client.example', 250, '');

@@ -1,6 +1,6 @@
 /**
  * config/examples/sending.yaml as shipped: `posthorn check-config` accepts it with its three
- * listeners and ten plugins, and docs/sending.md (linked from the README) explains every plugin
+ * listeners and eleven plugins, and docs/sending.md (linked from the README) explains every plugin
  * it lists. The other end-to-end files (submission, outbound, auth-relay) run this same file
  * with test ports, DNS and data directory (test/helpers/sending.ts).
  */
@@ -14,7 +14,7 @@ import { ROOT } from './helpers/embedded.ts';
 import { explain } from './helpers/posthorn.ts';
 import { EXAMPLE } from './helpers/sending.ts';
 
-const PLUGINS = ['accounts-file', 'mailbox-maildir', 'queue-fs', 'auth', 'relay', 'sender-policy', 'headers', 'dkim-sign', 'outbound', 'dsn'];
+const PLUGINS = ['accounts-file', 'mailbox-maildir', 'queue-fs', 'auth', 'relay', 'sender-policy', 'headers', 'dkim-sign', 'outbound', 'dsn', 'pop3'];
 
 describe('the sending example', () => {
   it('passes posthorn check-config', async () => {
@@ -29,7 +29,7 @@ describe('the sending example', () => {
       assert.equal(result.code, 0, explain(result));
       assert.match(result.stdout, /^ok\n/);
       assert.match(result.stdout, /: 3 listener\(s\) \(mx \(mx\) 0\.0\.0\.0:25, submission \(submission\) 0\.0\.0\.0:587, submissions \(submissions\) 0\.0\.0\.0:465\)/);
-      const plugins = /; 10 plugin\(s\) \(([^)]*)\)/.exec(result.stdout)?.[1];
+      const plugins = /; 11 plugin\(s\) \(([^)]*)\)/.exec(result.stdout)?.[1];
       assert.ok(plugins, result.stdout);
       assert.deepEqual(plugins.split(', ').map((p) => p.split(' ')[0]), PLUGINS);
     } finally {

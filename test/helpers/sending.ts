@@ -122,6 +122,8 @@ export async function testConfig(options: { dns: string; outboundPort: number; r
     // The test mail exchangers listen on an ephemeral port; STARTTLS with their self-signed
     // certificates as the example says (opportunistic, not verified).
     outbound: (o) => ({ ...o, port: options.outboundPort, timeouts: { connect: 5, greeting: 10, socket: 10 } }),
+    // POP3's own listeners (110 and 995 in the example), like the core's: loopback, port 0.
+    pop3: (o) => ({ ...o, listeners: ((o.listeners as Record<string, unknown>[] | undefined) ?? []).map((l) => ({ ...l, host: '127.0.0.1', port: 0 })) }),
   };
   const seen = new Set<string>();
   config.plugins = config.plugins.map((entry) => {
@@ -130,7 +132,7 @@ export async function testConfig(options: { dns: string; outboundPort: number; r
     const override = overrides[spec.plugin];
     return override ? { ...spec, options: override(spec.options ?? {}) } : spec;
   });
-  for (const name of ['accounts-file', 'mailbox-maildir', 'queue-fs', 'auth', 'relay', 'sender-policy', 'headers', 'dkim-sign', 'outbound', 'dsn']) {
+  for (const name of ['accounts-file', 'mailbox-maildir', 'queue-fs', 'auth', 'relay', 'sender-policy', 'headers', 'dkim-sign', 'outbound', 'dsn', 'pop3']) {
     if (!seen.has(name)) throw new Error(`config/examples/sending.yaml lost the ${name} plugin`);
   }
   return config;
