@@ -1,15 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { createSecureContext } from 'node:tls';
 import { Accounts, Mailboxes } from '@posthorn/contracts';
-import { definePlugin, LoginThrottle, MemoryFailureStore, PosthornError } from '@posthorn/core';
+import { definePlugin, LoginThrottle, MemoryFailureStore, PasswordGate, PosthornError } from '@posthorn/core';
 import { Pop3Listener } from './listener.ts';
-import { LoginGate } from './login-gate.ts';
 import { listenerName, optionsSchema, type Pop3Options } from './options.ts';
 
 export { DotStuffer, TopCutter } from './dot-stuffing.ts';
 export { LineReader } from './line-reader.ts';
 export type { InputLine } from './line-reader.ts';
-export { decodePlain } from './sasl.ts';
 export { Replies } from './replies.ts';
 export type { Pop3ListenerOptions, Pop3Options, TlsMode } from './options.ts';
 
@@ -31,7 +29,8 @@ export default definePlugin<Pop3Options>({
 
     const accounts = ctx.service(Accounts);
     const store = ctx.service(Mailboxes);
-    const gate = new LoginGate({
+    const gate = new PasswordGate({
+      protocol: 'pop3',
       accounts,
       throttle: new LoginThrottle(new MemoryFailureStore(), {
         maxFailuresPerIp: options.maxFailuresPerIp,

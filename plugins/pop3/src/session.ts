@@ -1,15 +1,20 @@
 import type { SecureContext } from 'node:tls';
 import type { Account, MailStore, MessageMeta } from '@posthorn/contracts';
-import { isLoopback, type Logger } from '@posthorn/core';
+import { decodePlain, isLoopback, type Logger, type LoginRefusal, type PasswordGate, SASL_MECHANISMS } from '@posthorn/core';
 import type { Pop3Connection } from './connection.ts';
 import type { InputLine } from './line-reader.ts';
-import type { LoginGate } from './login-gate.ts';
 import { Maildrop } from './maildrop.ts';
 import { ReadAhead } from './read-ahead.ts';
 import type { Pop3Options, TlsMode } from './options.ts';
 import { Replies } from './replies.ts';
-import { decodePlain, SASL_MECHANISMS } from './sasl.ts';
 import { RETR_CHUNK, transmit } from './transmit.ts';
+
+/** The reply to each reason a login is refused (RFC 2449 8 response codes). */
+const REFUSAL_REPLIES: Record<LoginRefusal, string> = {
+  failed: Replies.authFailed,
+  'locked-out': Replies.lockedOut,
+  'login-delay': Replies.loginDelay,
+};
 
 /** RFC 1939 3: the states of a POP3 session. `closed`: nothing more is read. */
 type State = 'authorization' | 'transaction' | 'update' | 'closed';
@@ -18,7 +23,7 @@ type State = 'authorization' | 'transaction' | 'update' | 'closed';
 export interface SessionRuntime {
   readonly hostname: string;
   readonly store: MailStore;
-  readonly gate: LoginGate;
+  readonly gate: PasswordGate;
   readonly options: Pop3Options;
   readonly listener: { readonly name: string; readonly tls: TlsMode; readonly allowInsecureAuth: boolean };
   readonly secureContext: SecureContext;
@@ -240,7 +245,7 @@ export class Pop3Session {
     const ip = this.#connection.remoteAddress;
     const verdict = await gate.check(ip, login, password, method, this.#log);
     if (this.#connection.isClosed) return;
-    if (!verdict.ok) return this.#connection.send(verdict.reply);
+    if (!verdict.ok) return this.#connection.send(REFUSAL_REPLIES[verdict.refusal]);
     const account = verdict.account;
     const box = { user: account.id, mailbox: options.mailbox };
     let release: () => void;

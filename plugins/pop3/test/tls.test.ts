@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createSecureContext } from 'node:tls';
 import { Accounts } from '@posthorn/contracts';
-import { LoginThrottle, MemoryFailureStore, silentLogger } from '@posthorn/core';
+import { LoginThrottle, MemoryFailureStore, PasswordGate, silentLogger } from '@posthorn/core';
 import { Pop3Connection } from '../src/connection.ts';
-import { LoginGate } from '../src/login-gate.ts';
 import type { Pop3Options } from '../src/options.ts';
 import { Pop3Session } from '../src/session.ts';
 import { Pop3Client } from './client.ts';
@@ -106,7 +105,8 @@ describe('POP3 over TLS, and clear-text logins', () => {
       // only way to be a remote client on a machine whose tests may use loopback alone.
       const app = strict.server.app;
       const options = { idleTimeout: 600000, maxLineLength: 2048, maxCommands: 1000, maxUnauthenticatedCommands: 20, maxErrors: 10, mailbox: 'INBOX' } as Pop3Options;
-      const gate = new LoginGate({
+      const gate = new PasswordGate({
+        protocol: 'pop3',
         accounts: app.services.get(Accounts)!,
         throttle: new LoginThrottle(new MemoryFailureStore(), { maxFailuresPerIp: 10, maxFailuresPerLogin: 10, windowMs: 60000, lockoutMs: 60000, baseDelayMs: 0, maxDelayMs: 0 }),
         sleep: async () => undefined,

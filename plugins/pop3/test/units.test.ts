@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DotStuffer, TopCutter } from '../src/dot-stuffing.ts';
 import { LineReader } from '../src/line-reader.ts';
-import { decodePlain } from '../src/sasl.ts';
 
 /** Runs the stuffer over `input` cut into the given chunk sizes (the rest in one piece). */
 function stuff(input: string, cuts: number[] = []): string {
@@ -146,21 +145,5 @@ describe('LineReader', () => {
     reader.clear();
     assert.equal(text(reader), undefined);
     assert.equal(reader.pending, 0);
-  });
-});
-
-describe('decodePlain', () => {
-  const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
-
-  it('takes authzid NUL login NUL password, with an empty or identical authzid', () => {
-    assert.deepEqual(decodePlain(b64('\0alice@x\0pw with spaces')), { login: 'alice@x', password: 'pw with spaces' });
-    assert.deepEqual(decodePlain(b64('alice@x\0alice@x\0pw')), { login: 'alice@x', password: 'pw' });
-    assert.deepEqual(decodePlain(b64('\0ålice@x\0pässword')), { login: 'ålice@x', password: 'pässword' });
-  });
-
-  it('refuses acting as someone else, missing parts, an empty login and anything not base64', () => {
-    for (const response of [b64('bob@x\0alice@x\0pw'), b64('alice@x\0pw'), b64('\0\0pw'), b64('\0a\0b\0c'), '', 'not base64!', 'YWJj=', '====']) {
-      assert.equal(decodePlain(response), undefined, JSON.stringify(response));
-    }
   });
 });

@@ -1,15 +1,19 @@
 import type { Account, AccountDirectory } from '@posthorn/contracts';
-import { clientKey, type Logger, type LoginThrottle, loginKey } from '@posthorn/core';
-import { Replies } from './replies.ts';
+import type { Logger } from '../logger.ts';
+import { clientKey } from './client-address.ts';
+import { type LoginThrottle, loginKey } from './login-throttle.ts';
 
 /** Longest piece of a login name that goes into a log line. */
 const LOGGED_LOGIN_LENGTH = 200;
 /** LOGIN-DELAY bookkeeping is swept when it holds this many accounts. */
 const MAX_TRACKED_LOGINS = 10_000;
 
-export type LoginResult = { readonly ok: true; readonly account: Account } | { readonly ok: false; readonly reply: string };
+/** Why a login was refused: a wrong password, a lockout in force, or LOGIN-DELAY (RFC 2449). */
+export type LoginRefusal = 'failed' | 'locked-out' | 'login-delay';
 
-export interface LoginGateDeps {
+export type LoginResult = { readonly ok: true; readonly account: Account } | { readonly ok: false; readonly refusal: LoginRefusal };
+
+export interface PasswordGateDeps {
   readonly accounts: AccountDirectory;
   readonly throttle: LoginThrottle;
   /** Waits before a refusal; tests hand in one that does not sleep. */
@@ -17,21 +21,23 @@ export interface LoginGateDeps {
   /** RFC 2449 LOGIN-DELAY in ms; 0: none. */
   readonly loginDelayMs: number;
   readonly now?: () => number;
+  /** Names the protocol in log lines (`pop3`, `imap`). */
+  readonly protocol: string;
 }
 
 /**
- * Checks a login and password for every listener of the plugin: lockouts first, then the
- * password through the account directory, then LOGIN-DELAY. Failures are counted, delayed and
- * logged like SMTP AUTH's (address and login name, never the password), through the core's
- * shared LoginThrottle.
+ * Checks a login and password for the mail access protocols (POP3, IMAP): lockouts first, then
+ * the password through the account directory, then LOGIN-DELAY. Failures are counted, delayed
+ * and logged like SMTP AUTH's (address and login name, never the password), through the
+ * shared LoginThrottle. The protocol turns the refusal into its own reply.
  */
-export class LoginGate {
-  readonly #deps: LoginGateDeps;
+export class PasswordGate {
+  readonly #deps: PasswordGateDeps;
   readonly #now: () => number;
   /** Account id -> time of its last successful login, for LOGIN-DELAY. */
   readonly #lastLogin = new Map<string, number>();
 
-  constructor(deps: LoginGateDeps) {
+  constructor(deps: PasswordGateDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
   }
@@ -49,26 +55,26 @@ export class LoginGate {
     const locked = await throttle.lockout(client, name);
     if (locked) {
       // Not even checked: the right password gets the same answer while the lockout lasts.
-      log.warn({ ...logged, lockout: locked }, 'pop3 login refused: locked out');
+      log.warn({ ...logged, lockout: locked }, `${this.#deps.protocol} login refused: locked out`);
       await sleep(throttle.limits.maxDelayMs);
-      return { ok: false, reply: Replies.lockedOut };
+      return { ok: false, refusal: 'locked-out' };
     }
 
     const account = await accounts.authenticate(login, password);
     if (!account) {
       const failure = await throttle.recordFailure(client, name);
-      log.warn({ ...logged, ipFailures: failure.ipFailures, loginFailures: failure.loginFailures, delayMs: failure.delayMs }, 'pop3 login failed');
-      for (const scope of failure.lockedOut) log.warn({ ...logged, lockout: scope, seconds: throttle.limits.lockoutMs / 1000 }, 'pop3 lockout started');
+      log.warn({ ...logged, ipFailures: failure.ipFailures, loginFailures: failure.loginFailures, delayMs: failure.delayMs }, `${this.#deps.protocol} login failed`);
+      for (const scope of failure.lockedOut) log.warn({ ...logged, lockout: scope, seconds: throttle.limits.lockoutMs / 1000 }, `${this.#deps.protocol} lockout started`);
       await sleep(failure.delayMs);
-      return { ok: false, reply: Replies.authFailed };
+      return { ok: false, refusal: 'failed' };
     }
     await throttle.recordSuccess(client, name);
 
     if (this.#deps.loginDelayMs > 0) {
       const last = this.#lastLogin.get(account.id);
       if (last !== undefined && this.#now() - last < this.#deps.loginDelayMs) {
-        log.info({ ...logged, user: account.id }, 'pop3 login refused: login delay');
-        return { ok: false, reply: Replies.loginDelay };
+        log.info({ ...logged, user: account.id }, `${this.#deps.protocol} login refused: login delay`);
+        return { ok: false, refusal: 'login-delay' };
       }
     }
     return { ok: true, account };
