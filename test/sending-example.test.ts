@@ -14,11 +14,11 @@ import { ROOT } from './helpers/embedded.ts';
 import { explain } from './helpers/posthorn.ts';
 import { EXAMPLE } from './helpers/sending.ts';
 
-const PLUGINS = ['accounts-file', 'mailbox-maildir', 'queue-fs', 'auth', 'relay', 'sender-policy', 'headers', 'dkim-sign', 'outbound', 'dsn', 'pop3'];
+const PLUGINS = ['accounts-file', 'mailbox-maildir', 'queue-fs', 'auth', 'relay', 'sender-policy', 'headers', 'dkim-sign', 'outbound', 'dsn', 'sender-auth', 'spam', 'pop3'];
 
 describe('the sending example', () => {
   it('passes posthorn check-config', async () => {
-    // Its dataDir is relative (config/examples/var, ignored by git); check-config creates it.
+    // Its dataDir is relative (config/examples/var); a check must not create it.
     const dataDir = join(ROOT, 'config/examples/var');
     const existed = await access(dataDir).then(
       () => true,
@@ -29,9 +29,10 @@ describe('the sending example', () => {
       assert.equal(result.code, 0, explain(result));
       assert.match(result.stdout, /^ok\n/);
       assert.match(result.stdout, /: 3 listener\(s\) \(mx \(mx\) 0\.0\.0\.0:25, submission \(submission\) 0\.0\.0\.0:587, submissions \(submissions\) 0\.0\.0\.0:465\)/);
-      const plugins = /; 11 plugin\(s\) \(([^)]*)\)/.exec(result.stdout)?.[1];
+      const plugins = /; 13 plugin\(s\) \(([^)]*)\)/.exec(result.stdout)?.[1];
       assert.ok(plugins, result.stdout);
       assert.deepEqual(plugins.split(', ').map((p) => p.split(' ')[0]), PLUGINS);
+      if (!existed) await assert.rejects(access(dataDir), 'check-config wrote nothing to disk');
     } finally {
       // Only an empty directory, and quietly: another run of this file may be using it.
       if (!existed) await rmdir(dataDir).catch(() => undefined);

@@ -93,7 +93,9 @@ export class App {
   /** Loads and sets up every plugin of the config. */
   static async create(config: LoadedConfig, options: AppOptions = {}): Promise<App> {
     const app = new App(config, options);
-    await mkdir(config.core.dataDir, { recursive: true });
+    // A server owns its data directory; a CLI command (check-config, plugins) must not create
+    // one: whatever an admin command writes creates the directories it needs itself.
+    if (app.mode === 'server') await mkdir(config.core.dataDir, { recursive: true });
     app.#plugins = await loadPlugins(config.plugins, config.dir, [Resolver as ServiceToken<unknown>], [SharedState as ServiceToken<unknown>]);
     app.#provideDefaults();
     for (const entry of app.#plugins) {
