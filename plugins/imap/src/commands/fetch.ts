@@ -1,0 +1,137 @@
+import type { MessageMeta } from '@posthorn/contracts';
+import { type FetchItem, needsMessage, parseFetchItems, responseName, setsSeen } from '../message/fetch-items.ts';
+import { type FetchUnknownCte, fetchValue, formatInternalDate } from '../message/fetch-values.ts';
+import { formatSequenceSet, parseSequenceSet, filterBySequenceSet } from '../protocol/sequence.ts';
+import type { ParsedCommand } from '../protocol/parser.ts';
+import { atom, type Arg, type ImapValue } from '../protocol/values.ts';
+import { joinLeadingLists, ResponseBuilder } from '../protocol/writer.ts';
+import type { Session } from '../session.ts';
+import { messageSet } from './message-set.ts';
+import { bad, type CommandSpec, type Completion, no, ok, SELECTED } from './types.ts';
+
+interface Modifiers {
+  readonly changedSince?: number;
+  readonly vanished: boolean;
+}
+
+function parseModifiers(arg: Arg | undefined): Modifiers | string {
+  if (!arg) return { vanished: false };
+  if (arg.kind !== 'list') return 'FETCH modifiers must be a list';
+  let changedSince: number | undefined;
+  let vanished = false;
+  for (let i = 0; i < arg.items.length; i++) {
+    const item = arg.items[i]!;
+    const name = item.kind === 'atom' ? item.value.toUpperCase() : '';
+    if (name === 'CHANGEDSINCE') {
+      const value = arg.items[++i];
+      if (value?.kind !== 'atom' || !/^\d{1,19}$/.test(value.value) || !Number.isSafeInteger(Number(value.value))) return 'Invalid CHANGEDSINCE';
+      changedSince = Number(value.value);
+    } else if (name === 'VANISHED') vanished = true;
+    else return 'Unknown FETCH modifier';
+  }
+  return changedSince === undefined ? { vanished } : { changedSince, vanished };
+}
+
+async function runFetch(session: Session, command: ParsedCommand): Promise<Completion> {
+  const view = session.selected!;
+  const [setArg, itemsArg, modifiersArg, extra] = command.args;
+  if (!itemsArg || extra) return bad('FETCH takes a sequence set, items and optional modifiers');
+  const parsed = parseFetchItems([itemsArg]);
+  if ('error' in parsed) return bad(parsed.error);
+  const modifiers = parseModifiers(modifiersArg);
+  if (typeof modifiers === 'string') return bad(modifiers);
+  if (modifiers.vanished && (!command.uid || modifiers.changedSince === undefined || !session.enabled.has('QRESYNC'))) {
+    return bad('VANISHED needs UID FETCH, CHANGEDSINCE and QRESYNC enabled');
+  }
+  const uids = messageSet(session, setArg, command.uid);
+  let items = parsed;
+  if (modifiers.changedSince !== undefined || items.some((item) => item.kind === 'MODSEQ')) session.enabled.add('CONDSTORE');
+  // UID FETCH always answers with the UID; CHANGEDSINCE with the MODSEQ (RFC 7162 3.1.4.1).
+  if (command.uid && !items.some((item) => item.kind === 'UID')) items = [{ kind: 'UID' }, ...items];
+  if (modifiers.changedSince !== undefined && !items.some((item) => item.kind === 'MODSEQ')) items = [...items, { kind: 'MODSEQ' }];
+
+  const { store, cache } = session.runtime;
+  if (modifiers.vanished) {
+    const expunged = await store.expungedSince(view.box, modifiers.changedSince!);
+    const set = parseSequenceSet((setArg as { value: string }).value)!;
+    const named = filterBySequenceSet(set, expunged, Math.max(view.uids.at(-1) ?? 0, expunged.at(-1) ?? 0));
+    if (named.length) session.untagged(`VANISHED (EARLIER) ${formatSequenceSet(named)}`);
+  }
+
+  let targets = uids;
+  if (modifiers.changedSince !== undefined) targets = targets.filter((uid) => (view.meta(uid)?.modseq ?? 0) > modifiers.changedSince!);
+
+  // Reading a body in a read-write mailbox sets \Seen (RFC 9051 6.4.5); FLAGS is then reported.
+  const marksSeen = !view.readOnly && items.some(setsSeen);
+  const seenNow = new Set<number>();
+  if (marksSeen) {
+    const unseen = targets.filter((uid) => !view.meta(uid)?.flags.includes('\\Seen'));
+    if (unseen.length) {
+      const result = await store.updateFlags(view.box, unseen, 'add', ['\\Seen']);
+      view.applyFlags(result.updated);
+      for (const meta of result.updated) seenNow.add(meta.uid);
+    }
+  }
+
+  const needsBody = items.some(needsMessage);
+  let missing = 0;
+  for (const uid of targets) {
+    const meta = view.meta(uid);
+    const seq = view.seqOf(uid);
+    if (!meta || !seq) continue;
+    let message;
+    if (needsBody) {
+      try {
+        message = await cache.get(store, view.box, uid, meta.id);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'NONEXISTENT') {
+          // Expunged by another session; this one learns of it at its next update.
+          missing++;
+          continue;
+        }
+        throw err;
+      }
+    }
+    const withFlags = seenNow.has(uid) && !items.some((item) => item.kind === 'FLAGS') ? [...items, { kind: 'FLAGS' } as FetchItem] : items;
+    const values: ImapValue[] = [];
+    for (const item of withFlags) {
+      const value = metaValue(item, meta) ?? fetchValue(item, message!.raw, message!.structure);
+      if (isUnknownCte(value)) return no(value.text, 'UNKNOWN-CTE');
+      // ENVELOPE, BODY and BODYSTRUCTURE hold runs of parts/addresses written without spaces.
+      const structured = item.kind === 'ENVELOPE' || item.kind === 'BODY' || item.kind === 'BODYSTRUCTURE';
+      values.push(atom(responseName(item)), structured ? joinLeadingLists(value ?? null) : (value ?? null));
+    }
+    session.write(new ResponseBuilder().text(`* ${seq} FETCH `).list(values).finish());
+    await session.connection.drained();
+  }
+  if (missing) return no('Some messages were expunged meanwhile', 'EXPUNGEISSUED');
+  return ok('FETCH completed');
+}
+
+function isUnknownCte(value: ImapValue | FetchUnknownCte | undefined): value is FetchUnknownCte {
+  return typeof value === 'object' && value !== null && !Buffer.isBuffer(value) && 'error' in value;
+}
+
+/** The items that come from the store's metadata, or undefined for those read from the message. */
+function metaValue(item: FetchItem, meta: MessageMeta): ImapValue | undefined {
+  switch (item.kind) {
+    case 'FLAGS':
+      return meta.flags.map(atom);
+    case 'UID':
+      return meta.uid;
+    case 'INTERNALDATE':
+      return formatInternalDate(meta.internalDate);
+    case 'MODSEQ':
+      return [meta.modseq];
+    case 'RFC822.SIZE':
+      return meta.size;
+    default:
+      return undefined;
+  }
+}
+
+export const fetch: CommandSpec = {
+  states: SELECTED,
+  holdsUpdates: (command) => !command.uid,
+  run: runFetch,
+};

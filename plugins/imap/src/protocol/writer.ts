@@ -1,0 +1,111 @@
+import type { ImapValue } from './values.ts';
+
+/** Quoted strings longer than this go out as literals: cheaper to scan, and no client chokes. */
+const MAX_QUOTED = 1024;
+
+/**
+ * Serialises response data into buffers: text is collected into one string and flushed when a
+ * literal's bytes have to go out, so a FETCH response is a handful of buffers, not hundreds.
+ */
+export class ResponseBuilder {
+  readonly #chunks: Buffer[] = [];
+  #text = '';
+
+  text(value: string): this {
+    this.#text += value;
+    return this;
+  }
+
+  value(value: ImapValue): this {
+    if (value === null) this.#text += 'NIL';
+    else if (typeof value === 'number' || typeof value === 'bigint') this.#text += String(value);
+    else if (typeof value === 'string') this.#string(value);
+    else if (Buffer.isBuffer(value)) this.#literal(value, false);
+    else if ('atom' in value) this.#text += value.atom;
+    else if ('literal8' in value) this.#literal(value.literal8, true);
+    else this.list(value);
+    return this;
+  }
+
+  /** Values separated by spaces, inside parentheses. */
+  list(values: readonly ImapValue[]): this {
+    this.#text += '(';
+    this.values(values);
+    this.#text += ')';
+    return this;
+  }
+
+  /** Values separated by spaces, without parentheses. */
+  values(values: readonly ImapValue[]): this {
+    const joined = unspacedLists.has(values);
+    let leadingLists = true;
+    values.forEach((item, i) => {
+      const isList = Array.isArray(item);
+      // In a marked list the leading sublists touch: `((a)(b) "MIXED")`, not `((a) (b) "MIXED")`.
+      if (i > 0 && !(joined && leadingLists && isList)) this.#text += ' ';
+      if (!isList) leadingLists = false;
+      this.value(item);
+    });
+    return this;
+  }
+
+  /** The response so far, CRLF appended. */
+  finish(): Buffer[] {
+    this.#text += '\r\n';
+    this.#flush();
+    return this.#chunks;
+  }
+
+  #string(value: string): void {
+    if (value.length <= MAX_QUOTED && canQuote(value)) {
+      this.#text += `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+    } else {
+      this.#literal(Buffer.from(value, 'utf8'), false);
+    }
+  }
+
+  #literal(bytes: Buffer, binary: boolean): void {
+    this.#text += `${binary ? '~' : ''}{${bytes.length}}\r\n`;
+    this.#flush();
+    if (bytes.length) this.#chunks.push(bytes);
+  }
+
+  #flush(): void {
+    if (this.#text) this.#chunks.push(Buffer.from(this.#text, 'utf8'));
+    this.#text = '';
+  }
+}
+
+/** Lists whose leading sublists are written without spaces between them; see joinLeadingLists. */
+const unspacedLists = new WeakSet<readonly ImapValue[]>();
+
+/**
+ * Fix for the grammar of ENVELOPE, BODY and BODYSTRUCTURE (RFC 9051 9): a multipart body is
+ * `"(" 1*body SP media-subtype ...` and an address list `"(" 1*address ")"`, i.e. the parts and
+ * addresses follow each other with no space. In those values, and only there, a list opening
+ * with sublists is such a run (single parts, envelopes, addresses and parameter lists open
+ * with a string or NIL), so every list below `value` that opens with a list is marked.
+ */
+export function joinLeadingLists(value: ImapValue): ImapValue {
+  if (!Array.isArray(value)) return value;
+  const list = value as readonly ImapValue[];
+  if (Array.isArray(list[0])) unspacedLists.add(list);
+  for (const item of list) joinLeadingLists(item);
+  return value;
+}
+
+/** A quoted string holds 7-bit text without CR, LF or NUL (8-bit text goes as a literal). */
+function canQuote(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 0 || code === 0x0a || code === 0x0d || code > 0x7e) return false;
+  }
+  return true;
+}
+
+/** One complete response line (untagged, tagged or continuation) from text and values. */
+export function response(prefix: string, values: readonly ImapValue[] = []): Buffer[] {
+  const builder = new ResponseBuilder().text(prefix);
+  if (values.length) builder.text(' ').values(values);
+  return builder.finish();
+}
