@@ -1,8 +1,6 @@
 import type { AccountDirectory } from '@posthorn/contracts';
-import { type AuthRequest, type AuthVerdict, reject, type Session } from '@posthorn/core';
-import { clientKey, isLoopback } from './client-address.ts';
+import { type AuthRequest, type AuthVerdict, clientKey, isLoopback, type LoginThrottle, loginKey, reject, type Session } from '@posthorn/core';
 import { AuthReplies } from './replies.ts';
-import { type AuthThrottle, loginKey } from './throttle.ts';
 
 /** Mechanisms that hand us the password itself. */
 const PASSWORD_MECHANISMS = new Set(['PLAIN', 'LOGIN']);
@@ -12,7 +10,7 @@ const LOGGED_LOGIN_LENGTH = 200;
 
 export interface PasswordLoginDeps {
   readonly accounts: AccountDirectory;
-  readonly throttle: AuthThrottle;
+  readonly throttle: LoginThrottle;
   /** Waits before a refusal; tests hand in one that records the delay instead of sleeping. */
   readonly sleep: (ms: number) => Promise<void>;
 }

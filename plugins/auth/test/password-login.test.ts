@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Account, AccountDirectory } from '@posthorn/contracts';
-import type { AuthRequest, AuthVerdict, Session } from '@posthorn/core';
+import { type AuthRequest, type AuthVerdict, LoginThrottle, MemoryFailureStore, type Session } from '@posthorn/core';
 import { captureLogs } from '@posthorn/testkit';
-import { MemoryFailureStore } from '../src/failure-store.ts';
 import { passwordLogin } from '../src/password-login.ts';
-import { AuthThrottle } from '../src/throttle.ts';
 
 const SECRET = 'hunter2-very-secret';
 const ALICE: Account = { id: 'alice@example.test', addresses: ['alice@example.test'] };
@@ -21,7 +19,7 @@ const accounts = {
 function setup(limits: { maxFailuresPerIp?: number; maxFailuresPerLogin?: number } = {}) {
   const logs = captureLogs();
   const sleeps: number[] = [];
-  const throttle = new AuthThrottle(new MemoryFailureStore(), {
+  const throttle = new LoginThrottle(new MemoryFailureStore(), {
     maxFailuresPerIp: limits.maxFailuresPerIp ?? 100,
     maxFailuresPerLogin: limits.maxFailuresPerLogin ?? 100,
     windowMs: 60_000,

@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { createSecureContext } from 'node:tls';
 import { Accounts, Mailboxes } from '@posthorn/contracts';
-import { definePlugin, LoginThrottle, MemoryFailureStore, PasswordGate, PosthornError } from '@posthorn/core';
-import { ImapListener } from './listener.ts';
+import { definePlugin, PasswordGate, PosthornError, type SessionListener, throttleFromOptions } from '@posthorn/core';
+import { imapListener } from './listener.ts';
 import { MessageCache } from './message-cache.ts';
 import { type ImapOptions, listenerName, optionsSchema } from './options.ts';
 import { UserSessions } from './user-sessions.ts';
@@ -30,14 +30,7 @@ export default definePlugin<ImapOptions>({
     const gate = new PasswordGate({
       protocol: 'imap',
       accounts,
-      throttle: new LoginThrottle(new MemoryFailureStore(), {
-        maxFailuresPerIp: options.maxFailuresPerIp,
-        maxFailuresPerLogin: options.maxFailuresPerLogin,
-        windowMs: options.windowSeconds * 1000,
-        lockoutMs: options.lockoutSeconds * 1000,
-        baseDelayMs: options.baseDelayMs,
-        maxDelayMs: options.maxDelayMs,
-      }),
+      throttle: throttleFromOptions(options),
       sleep: async (ms) => {
         if (ms > 0) await delay(ms, undefined, { ref: false });
       },
@@ -46,12 +39,12 @@ export default definePlugin<ImapOptions>({
     const cache = new MessageCache(options.messageCacheBytes);
     const users = new UserSessions(options.maxSessionsPerUser);
 
-    const listeners: ImapListener[] = [];
+    const listeners: SessionListener[] = [];
     ctx.onStart(async () => {
       const tls = await ctx.tls();
       const secureContext = createSecureContext({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' });
       for (const config of options.listeners) {
-        const listener = new ImapListener(config, { hostname: ctx.hostname, store, accounts, gate, options, cache, users, secureContext }, tls, ctx.log);
+        const listener = imapListener(config, { hostname: ctx.hostname, store, accounts, gate, options, cache, users, secureContext }, tls, ctx.log);
         let address;
         try {
           address = await listener.listen();

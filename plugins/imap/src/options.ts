@@ -1,3 +1,5 @@
+import { type ThrottleOptions, throttleOptionProperties } from '@posthorn/core';
+
 /** How a listener does TLS: STARTTLS on a plain port (143 style), or TLS from the first byte (993). */
 export type TlsMode = 'starttls' | 'implicit';
 
@@ -16,7 +18,7 @@ export interface ImapListenerOptions {
   readonly maxConnectionsPerIp: number;
 }
 
-export interface ImapOptions {
+export interface ImapOptions extends ThrottleOptions {
   readonly listeners: readonly ImapListenerOptions[];
   /** Autologout timer in ms (RFC 9051 5.4: at least 30 minutes). */
   readonly idleTimeout: number;
@@ -34,12 +36,6 @@ export interface ImapOptions {
   readonly maxSessionsPerUser: number;
   /** Ms to let busy sessions finish their command when the server stops. */
   readonly shutdownGrace: number;
-  readonly maxFailuresPerIp: number;
-  readonly maxFailuresPerLogin: number;
-  readonly windowSeconds: number;
-  readonly lockoutSeconds: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
   /** Parsed messages kept in memory for FETCH and SEARCH, in bytes of raw message. */
   readonly messageCacheBytes: number;
 }
@@ -79,12 +75,7 @@ export const optionsSchema = {
     maxErrors: { type: 'integer', minimum: 1, default: 20 },
     maxSessionsPerUser: { type: 'integer', minimum: 1, default: 50 },
     shutdownGrace: { type: 'integer', minimum: 0, default: 10000 },
-    maxFailuresPerIp: { type: 'integer', minimum: 1, default: 20 },
-    maxFailuresPerLogin: { type: 'integer', minimum: 1, default: 10 },
-    windowSeconds: { type: 'integer', minimum: 1, default: 900 },
-    lockoutSeconds: { type: 'integer', minimum: 1, default: 900 },
-    baseDelayMs: { type: 'integer', minimum: 0, maximum: 60000, default: 250 },
-    maxDelayMs: { type: 'integer', minimum: 0, maximum: 20000, default: 4000 },
+    ...throttleOptionProperties,
     messageCacheBytes: { type: 'integer', minimum: 0, default: 67108864 },
   },
 } as const;

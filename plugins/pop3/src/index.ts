@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { createSecureContext } from 'node:tls';
 import { Accounts, Mailboxes } from '@posthorn/contracts';
-import { definePlugin, LoginThrottle, MemoryFailureStore, PasswordGate, PosthornError } from '@posthorn/core';
-import { Pop3Listener } from './listener.ts';
+import { definePlugin, PasswordGate, PosthornError, type SessionListener, throttleFromOptions } from '@posthorn/core';
+import { pop3Listener } from './listener.ts';
 import { listenerName, optionsSchema, type Pop3Options } from './options.ts';
 
 export { DotStuffer, TopCutter } from './dot-stuffing.ts';
@@ -32,26 +32,19 @@ export default definePlugin<Pop3Options>({
     const gate = new PasswordGate({
       protocol: 'pop3',
       accounts,
-      throttle: new LoginThrottle(new MemoryFailureStore(), {
-        maxFailuresPerIp: options.maxFailuresPerIp,
-        maxFailuresPerLogin: options.maxFailuresPerLogin,
-        windowMs: options.windowSeconds * 1000,
-        lockoutMs: options.lockoutSeconds * 1000,
-        baseDelayMs: options.baseDelayMs,
-        maxDelayMs: options.maxDelayMs,
-      }),
+      throttle: throttleFromOptions(options),
       sleep: async (ms) => {
         if (ms > 0) await delay(ms, undefined, { ref: false });
       },
       loginDelayMs: options.loginDelaySeconds * 1000,
     });
 
-    const listeners: Pop3Listener[] = [];
+    const listeners: SessionListener[] = [];
     ctx.onStart(async () => {
       const tls = await ctx.tls();
       const secureContext = createSecureContext({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' });
       for (const config of options.listeners) {
-        const listener = new Pop3Listener(config, { hostname: ctx.hostname, store, gate, options, secureContext }, tls, ctx.log);
+        const listener = pop3Listener(config, { hostname: ctx.hostname, store, gate, options, secureContext }, tls, ctx.log);
         let address;
         try {
           address = await listener.listen();

@@ -1,100 +1,28 @@
-import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
-import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { type Logger, newId } from '@posthorn/core';
+import type { Socket } from 'node:net';
+import { type Logger, SessionListener } from '@posthorn/core';
 import { Pop3Connection } from './connection.ts';
 import { listenerName, type Pop3ListenerOptions } from './options.ts';
 import { Replies } from './replies.ts';
 import { Pop3Session, type SessionRuntime } from './session.ts';
 
-/**
- * One POP3 port: plain with STLS (110 style) or implicit TLS (995 style). Counts connections
- * in total and per client address, and stops gracefully: no new connections, idle sessions
- * told at once, busy ones given the grace period to finish their command.
- */
-export class Pop3Listener {
-  readonly name: string;
-  readonly options: Pop3ListenerOptions;
-  readonly #runtime: SessionRuntime;
-  readonly #log: Logger;
-  readonly #server: Server;
-  readonly #sessions = new Set<Pop3Session>();
-  readonly #perIp = new Map<string, number>();
-  #closing = false;
-
-  constructor(options: Pop3ListenerOptions, runtime: Omit<SessionRuntime, 'listener'>, tls: { key: Buffer; cert: Buffer }, log: Logger) {
-    this.options = options;
-    this.name = listenerName(options);
-    this.#runtime = { ...runtime, listener: { name: this.name, tls: options.tls, allowInsecureAuth: options.allowInsecureAuth } };
-    this.#log = log.child({ listener: this.name });
-    if (options.tls === 'implicit') {
-      const server = createTlsServer({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, (socket: TLSSocket) => this.#accept(socket, true));
-      server.on('tlsClientError', (err: Error & { code?: string }, socket: Socket) => {
-        this.#log.debug({ err: { message: err.message, code: err.code }, ip: socket.remoteAddress }, 'TLS handshake failed');
-      });
-      // Handshakes in progress are not sessions yet; the server's own cap keeps them bounded
-      // (past it connections are dropped before TLS, where no -ERR could be read anyway).
-      server.maxConnections = options.maxConnections;
-      this.#server = server;
-    } else {
-      this.#server = createNetServer((socket) => this.#accept(socket, false));
-    }
-  }
-
-  listen(): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(this.options.port, this.options.host, () => {
-        this.#server.off('error', reject);
-        this.#server.on('error', (err) => this.#log.error({ err: err.message }, 'listener error'));
-        resolve(this.#server.address() as AddressInfo);
-      });
-    });
-  }
-
-  get sessions(): number {
-    return this.#sessions.size;
-  }
-
-  /** Stops accepting; sessions get `graceMs` to finish the command they are running. */
-  async close(graceMs: number): Promise<void> {
-    this.#closing = true;
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    const sessions = [...this.#sessions];
-    for (const session of sessions) session.shutdown();
-    const allClosed = Promise.all(sessions.map((session) => session.closedPromise));
-    const timer = new AbortController();
-    await Promise.race([allClosed, delay(graceMs, undefined, { signal: timer.signal }).catch(() => undefined)]);
-    timer.abort();
-    for (const session of this.#sessions) session.abort();
-    await closed;
-  }
-
-  #accept(socket: Socket, tls: boolean): void {
-    const ip = socket.remoteAddress ?? '';
-    socket.on('error', () => undefined);
-    const fromIp = this.#perIp.get(ip) ?? 0;
-    if (this.#closing || this.#sessions.size >= this.options.maxConnections || fromIp >= this.options.maxConnectionsPerIp) {
-      this.#log.warn({ ip, connections: this.#sessions.size, fromIp, closing: this.#closing }, 'pop3 connection refused');
-      socket.end(`${this.#closing ? Replies.shuttingDown : Replies.tooManyConnections}\r\n`);
-      socket.destroySoon();
-      return;
-    }
-    socket.setNoDelay(true);
-    const id = newId();
-    const log = this.#log.child({ cid: id, ip });
-    const connection = new Pop3Connection(socket, { maxLineLength: this.#runtime.options.maxLineLength, idleTimeout: this.#runtime.options.idleTimeout, log }, tls);
-    const session = new Pop3Session(connection, this.#runtime, log, id);
-    this.#sessions.add(session);
-    this.#perIp.set(ip, fromIp + 1);
-    void session.closedPromise.then(() => {
-      this.#sessions.delete(session);
-      const left = (this.#perIp.get(ip) ?? 1) - 1;
-      if (left > 0) this.#perIp.set(ip, left);
-      else this.#perIp.delete(ip);
-      log.debug('pop3 connection closed');
-    });
-    log.debug({ tls }, 'pop3 connection');
+/** One POP3 port (plain with STLS, or implicit TLS) running a Pop3Session per connection. */
+export function pop3Listener(options: Pop3ListenerOptions, runtime: Omit<SessionRuntime, 'listener'>, tls: { key: Buffer; cert: Buffer }, log: Logger): SessionListener {
+  const name = listenerName(options);
+  const sessionRuntime: SessionRuntime = { ...runtime, listener: { name, tls: options.tls, allowInsecureAuth: options.allowInsecureAuth } };
+  const settings = {
+    name,
+    host: options.host,
+    port: options.port,
+    implicitTls: options.tls === 'implicit',
+    maxConnections: options.maxConnections,
+    maxConnectionsPerIp: options.maxConnectionsPerIp,
+    protocol: 'pop3',
+    refusal: (closing: boolean) => (closing ? Replies.shuttingDown : Replies.tooManyConnections),
+  };
+  return new SessionListener(settings, tls, log, (socket: Socket, secure: boolean, sessionLog: Logger, id: string) => {
+    const connection = new Pop3Connection(socket, { maxLineLength: runtime.options.maxLineLength, idleTimeout: runtime.options.idleTimeout, log: sessionLog }, secure);
+    const session = new Pop3Session(connection, sessionRuntime, sessionLog, id);
     session.start();
-  }
+    return { closed: session.closedPromise, shutdown: () => session.shutdown(), abort: () => session.abort() };
+  });
 }

@@ -1,3 +1,5 @@
+import { type ThrottleOptions, throttleOptionProperties } from '@posthorn/core';
+
 /** How a listener does TLS: STLS on a plain port (110 style), or TLS from the first byte (995). */
 export type TlsMode = 'starttls' | 'implicit';
 
@@ -16,7 +18,7 @@ export interface Pop3ListenerOptions {
   readonly maxConnectionsPerIp: number;
 }
 
-export interface Pop3Options {
+export interface Pop3Options extends ThrottleOptions {
   readonly listeners: readonly Pop3ListenerOptions[];
   /** The mailbox served as the maildrop. */
   readonly mailbox: string;
@@ -34,12 +36,6 @@ export interface Pop3Options {
   readonly loginDelaySeconds: number;
   /** Ms to let busy sessions finish their command when the server stops. */
   readonly shutdownGrace: number;
-  readonly maxFailuresPerIp: number;
-  readonly maxFailuresPerLogin: number;
-  readonly windowSeconds: number;
-  readonly lockoutSeconds: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
 }
 
 const listenerSchema = {
@@ -79,12 +75,7 @@ export const optionsSchema = {
     maxErrors: { type: 'integer', minimum: 1, default: 10 },
     loginDelaySeconds: { type: 'integer', minimum: 0, default: 0 },
     shutdownGrace: { type: 'integer', minimum: 0, default: 10000 },
-    maxFailuresPerIp: { type: 'integer', minimum: 1, default: 20 },
-    maxFailuresPerLogin: { type: 'integer', minimum: 1, default: 10 },
-    windowSeconds: { type: 'integer', minimum: 1, default: 900 },
-    lockoutSeconds: { type: 'integer', minimum: 1, default: 900 },
-    baseDelayMs: { type: 'integer', minimum: 0, maximum: 60000, default: 250 },
-    maxDelayMs: { type: 'integer', minimum: 0, maximum: 20000, default: 4000 },
+    ...throttleOptionProperties,
   },
 } as const;
 
