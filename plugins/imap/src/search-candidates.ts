@@ -1,8 +1,7 @@
 import type { MessageMeta } from '@posthorn/contracts';
-import { decodeTransferEncoding } from './message/binary.ts';
-import { decodeCharset } from './message/charset.ts';
 import { decodeEncodedWords, headerValues } from './message/headers.ts';
-import { type MimePart, paramValue, parseStructure } from './message/structure.ts';
+import { type MimePart, parseStructure } from './message/structure.ts';
+import { partText } from './message/text.ts';
 import type { CachedMessage } from './message-cache.ts';
 import type { SearchCandidate } from './search/evaluate.ts';
 
@@ -65,10 +64,6 @@ function collectText(raw: Buffer, part: MimePart, out: string[]): void {
     collectText(raw, part.message, out);
     return;
   }
-  if (part.type !== 'text') return;
-  const body = raw.subarray(part.bodyStart, part.bodyEnd);
-  const decoded = decodeTransferEncoding(body, part.encoding);
-  const bytes = decoded === 'unknown-cte' ? body : decoded;
-  const charset = paramValue(part.params, 'charset') ?? 'us-ascii';
-  out.push(decodeCharset(bytes, charset) ?? bytes.toString('latin1'));
+  const text = partText(raw, part);
+  if (text !== undefined) out.push(text);
 }

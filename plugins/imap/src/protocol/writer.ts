@@ -27,10 +27,20 @@ export class ResponseBuilder {
     return this;
   }
 
-  /** Values separated by spaces, inside parentheses. */
+  /**
+   * Values inside parentheses. A list that opens with lists writes them without spaces
+   * between (RFC 9051 9: `1*body SP media-subtype`, `"(" 1*address ")"`), as Dovecot does;
+   * strict parsers read a space there as the end of the multipart's bodies.
+   */
   list(values: readonly ImapValue[]): this {
     this.#text += '(';
-    this.values(values);
+    let leadingLists = true;
+    values.forEach((item, i) => {
+      const isList = Array.isArray(item);
+      if (i > 0 && !(leadingLists && isList)) this.#text += ' ';
+      if (!isList) leadingLists = false;
+      this.value(item);
+    });
     this.#text += ')';
     return this;
   }
