@@ -32,7 +32,7 @@ describe('the embedded default config', () => {
     assert.equal(result.code, 0, explain(result));
     assert.match(result.stdout, /^ok\n/);
     assert.match(result.stdout, /: 3 listener\(s\) \(mx \(mx\) 127\.0\.0\.1:2525, submission \(submission\) 127\.0\.0\.1:2587, submissions \(submissions\) 127\.0\.0\.1:2465\)/);
-    assert.match(result.stdout, /; 11 plugin\(s\) \(accounts-file [^,]+, mailbox-maildir [^,]+, queue-fs [^,]+, auth [^,]+, relay [^,]+, sender-policy [^,]+, headers [^,]+, dkim-sign [^,]+, outbound [^,]+, dsn [^,]+, pop3 [^)]+\)/);
+    assert.match(result.stdout, /; 12 plugin\(s\) \(accounts-file [^,]+, mailbox-maildir [^,]+, queue-fs [^,]+, auth [^,]+, relay [^,]+, sender-policy [^,]+, headers [^,]+, dkim-sign [^,]+, outbound [^,]+, dsn [^,]+, pop3 [^,]+, imap [^)]+\)/);
   });
 
   it("is what npm start runs, and a copy of it on port 0 serves a message and stops with 0 on SIGTERM", async () => {
@@ -46,13 +46,15 @@ describe('the embedded default config', () => {
 
     const server = await spawnPosthorn({ configPath: config });
     try {
-      // The three SMTP listeners of the embedded default and pop3's two, on ports the system chose.
+      // The three SMTP listeners of the embedded default, pop3's two and imap's two, on ports the system chose.
       assert.deepEqual(server.listeners.map((l) => [l.name, l.role, l.host]), [
         ['mx', 'mx', '127.0.0.1'],
         ['submission', 'submission', '127.0.0.1'],
         ['submissions', 'submissions', '127.0.0.1'],
         ['pop3', 'pop3', '127.0.0.1'],
         ['pop3s', 'pop3s', '127.0.0.1'],
+        ['imap', 'imap', '127.0.0.1'],
+        ['imaps', 'imaps', '127.0.0.1'],
       ]);
       assert.ok(server.listeners.every((l) => l.port > 0));
 

@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { posthornBin, reverseName, spawnPosthorn, startDnsServer, tempDir, type PosthornProcess, type TestDnsServer } from '@posthorn/testkit';
 import { copyForTest, ROOT, startScriptConfig } from './helpers/embedded.ts';
 import { describeRun, onPath, runProgram } from './helpers/programs.ts';
+import { readInbox } from './helpers/maildir.ts';
 import { waitFor } from './helpers/wait.ts';
 
 /** Shell code blocks of one `## ` section of a Markdown text, as lines. */
@@ -70,11 +71,13 @@ describe('README', () => {
       const source = await startScriptConfig();
       const config = await copyForTest(source, dir.path, dns.server);
       const posthorn = [process.execPath, '--disable-warning=ExperimentalWarning', posthornBin(), '--config', config].map(quote).join(' ');
-      // Listener names as the ready line reports them: the core's by role, pop3's by its own names.
-      const embeddedPorts = { mx: 2525, submission: 2587, submissions: 2465, pop3: 2110, pop3s: 2995 };
+      // Listener names as the ready line reports them: the core's by role, pop3's and imap's by their own names.
+      const embeddedPorts = { mx: 2525, submission: 2587, submissions: 2465, pop3: 2110, pop3s: 2995, imap: 2143, imaps: 2993 };
       const embedded = await readFile(source, 'utf8');
       assert.match(embedded, /port: 2525\n[\s\S]*port: 2587\n[\s\S]*port: 2465\n/, 'the README ports are the embedded ones');
       assert.match(embedded, /port: 2110, tls: starttls \}[\s\S]*port: 2995, tls: implicit \}/, 'the README POP3 ports are the embedded ones');
+      assert.match(embedded, /port: 2143, tls: starttls \}[\s\S]*port: 2993, tls: implicit \}/, 'the README IMAP ports are the embedded ones');
+      assert.ok(lines.some((line) => /^curl .*\bimaps?:\/\//.test(line)), 'the walkthrough reads a message over IMAP');
 
       const inbox = join(dir.path, 'var/mail/localhost/alice/new');
       const countInbox = async () => (await readdir(inbox).catch(() => [] as string[])).length;
@@ -104,7 +107,8 @@ describe('README', () => {
         t.diagnostic(`$ ${line} -> exit ${result.code}`);
         assert.equal(result.code, 0, `${line}\n${describeRun(result)}`);
         const pop3 = /\bpop3s?:\/\//.test(line);
-        if (program === 'swaks' || (program === 'curl' && !pop3)) sent++;
+        const imap = /\bimaps?:\/\//.test(line);
+        if (program === 'swaks' || (program === 'curl' && !pop3 && !imap)) sent++;
         // swaks marks lines read over TLS with `<~` instead of `<-`.
         if (program === 'swaks') assert.match(result.stdout, /<[-~] {2}250 2\.0\.0 Ok: queued as /);
         if (/ user list$/.test(line)) assert.match(result.stdout, /alice@localhost/);
@@ -115,6 +119,11 @@ describe('README', () => {
         if (pop3 && /:\d+\/\d+ /.test(line)) {
           const stored = await Promise.all((await readdir(inbox)).map((name) => readFile(join(inbox, name), 'utf8')));
           assert.ok(stored.includes(result.stdout), `the retrieved message is one of alice's, byte for byte:\n${result.stdout}`);
+        }
+        // IMAP: a message fetched by UID is what the Maildir holds (new/ or cur/: IMAP may mark it seen).
+        if (imap && /;UID=\d+/.test(line)) {
+          const stored = (await readInbox(join(dir.path, 'var/mail/localhost/alice'))).map((m) => m.bytes.toString('utf8'));
+          assert.ok(stored.includes(result.stdout), `the fetched message is one of alice's, byte for byte:\n${result.stdout}`);
         }
       }
       assert.ok(server, 'the walkthrough starts the server');

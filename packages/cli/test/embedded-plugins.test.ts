@@ -18,7 +18,7 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PLUGINS = ['accounts-file', 'mailbox-maildir', 'queue-fs'];
 /** What each shipped config lists: the embedded default is a complete server. */
 const LISTED: Record<string, readonly string[]> = {
-  'config/posthorn.config.yaml': [...PLUGINS, 'auth', 'relay', 'sender-policy', 'headers', 'dkim-sign', 'outbound', 'dsn', 'pop3'],
+  'config/posthorn.config.yaml': [...PLUGINS, 'auth', 'relay', 'sender-policy', 'headers', 'dkim-sign', 'outbound', 'dsn', 'pop3', 'imap'],
   'config/examples/full.yaml': PLUGINS,
 };
 const missing = PLUGINS.filter((name) => !existsSync(join(ROOT, 'plugins', name, 'src', 'index.ts')));

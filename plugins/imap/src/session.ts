@@ -89,7 +89,7 @@ export class Session {
     }
     caps.push(
       'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'CHILDREN', 'LIST-EXTENDED', 'LIST-STATUS', 'SPECIAL-USE', 'ESEARCH',
-      'SEARCHRES', 'CONDSTORE', 'QRESYNC', 'QUOTA', 'QUOTA=RES-STORAGE', 'QUOTA=RES-MESSAGE', 'STATUS=SIZE', 'BINARY',
+      'SEARCHRES', 'WITHIN', 'CONDSTORE', 'QRESYNC', 'QUOTA', 'QUOTA=RES-STORAGE', 'STATUS=SIZE', 'BINARY',
       'UTF8=ACCEPT', `APPENDLIMIT=${this.runtime.options.maxMessageSize}`,
     );
     return caps;

@@ -23,7 +23,13 @@ export const append: CommandSpec = {
   states: AUTHENTICATED,
   async run(session, command) {
     const args = [...command.args];
-    const message = args.pop();
+    let message = args.pop();
+    // RFC 6855 4: `UTF8 (literal)` carries a message with UTF-8 headers.
+    if (message?.kind === 'list' && message.items.length === 1 && args.at(-1)?.kind === 'atom' && (args.at(-1) as { value: string }).value.toUpperCase() === 'UTF8') {
+      if (!session.enabled.has('UTF8=ACCEPT')) return bad('UTF8 APPEND needs ENABLE UTF8=ACCEPT');
+      args.pop();
+      message = message.items[0];
+    }
     const name = mailboxArg(session, args.shift());
     let flags: string[] = [];
     let internalDate: Date | undefined;
