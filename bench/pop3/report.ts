@@ -1,6 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { REPO } from '../lib/repo.ts';
+import { replaceDocBlock } from '../lib/doc-block.ts';
+import { median } from '../lib/stats.ts';
 
 export const START = '<!-- bench:pop3:start (written by npm run bench:pop3; edits inside are overwritten) -->';
 export const END = '<!-- bench:pop3:end -->';
@@ -33,13 +32,6 @@ export interface Pop3Results {
   readonly peers: readonly { readonly id: string; readonly label: string; readonly version: string; readonly notes: readonly string[]; readonly unavailable?: string }[];
   readonly hashes: Readonly<Record<string, string>>;
   readonly cells: readonly Pop3Cell[];
-}
-
-function median(values: readonly number[]): number {
-  if (!values.length) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Median rate (operations/s), median throughput (MB/s) and CPU seconds per operation of a peer in a cell. */
@@ -86,12 +78,6 @@ export function renderBlock(results: Pop3Results): string {
 }
 
 /** Replaces what lies between the pop3 markers of docs/benchmarks.md; refuses if they are missing. */
-export async function updateDoc(results: Pop3Results): Promise<string> {
-  const file = join(REPO, 'docs/benchmarks.md');
-  const text = await readFile(file, 'utf8');
-  const start = text.indexOf(START);
-  const end = text.indexOf(END);
-  if (start === -1 || end === -1 || end < start) throw new Error(`${file} has no ${START} ... ${END} block`);
-  await writeFile(file, `${text.slice(0, start + START.length)}\n${renderBlock(results)}\n${text.slice(end)}`);
-  return file;
+export function updateDoc(results: Pop3Results): Promise<string> {
+  return replaceDocBlock(START, END, renderBlock(results));
 }
