@@ -9,6 +9,9 @@ import type { Session } from '../session.ts';
 import { messageSet } from './message-set.ts';
 import { bad, type CommandSpec, type Completion, no, ok, SELECTED } from './types.ts';
 
+/** Bytes of FETCH responses collected before they are written. */
+const WRITE_BATCH = 64 * 1024;
+
 interface Modifiers {
   readonly changedSince?: number;
   readonly vanished: boolean;
@@ -75,6 +78,14 @@ async function runFetch(session: Session, command: ParsedCommand): Promise<Compl
 
   const needsBody = items.some(needsMessage);
   let missing = 0;
+  let batch: Buffer[] = [];
+  let batched = 0;
+  const flush = async () => {
+    if (batch.length) session.write(batch);
+    batch = [];
+    batched = 0;
+    await session.connection.drained();
+  };
   for (const uid of targets) {
     const meta = view.meta(uid);
     const seq = view.seqOf(uid);
@@ -96,14 +107,23 @@ async function runFetch(session: Session, command: ParsedCommand): Promise<Compl
     const values: ImapValue[] = [];
     for (const item of withFlags) {
       const value = metaValue(item, meta) ?? fetchValue(item, message!.raw, message!.structure);
-      if (isUnknownCte(value)) return no(value.text, 'UNKNOWN-CTE');
+      if (isUnknownCte(value)) {
+        await flush();
+        return no(value.text, 'UNKNOWN-CTE');
+      }
       // ENVELOPE, BODY and BODYSTRUCTURE hold runs of parts/addresses written without spaces.
       const structured = item.kind === 'ENVELOPE' || item.kind === 'BODY' || item.kind === 'BODYSTRUCTURE';
       values.push(atom(responseName(item)), structured ? joinLeadingLists(value ?? null) : (value ?? null));
     }
-    session.write(new ResponseBuilder().text(`* ${seq} FETCH `).list(values).finish());
-    await session.connection.drained();
+    for (const chunk of new ResponseBuilder().text(`* ${seq} FETCH `).list(values).finish()) {
+      batch.push(chunk);
+      batched += chunk.length;
+    }
+    // Many small responses (FETCH FLAGS over a big mailbox) go out in few writes; the wait
+    // for the client to read keeps a huge FETCH from piling up in memory.
+    if (batched >= WRITE_BATCH) await flush();
   }
+  await flush();
   if (missing) return no('Some messages were expunged meanwhile', 'EXPUNGEISSUED');
   return ok('FETCH completed');
 }
