@@ -4,7 +4,7 @@ import { type FetchUnknownCte, fetchValue, formatInternalDate } from '../message
 import { formatSequenceSet, parseSequenceSet, filterBySequenceSet } from '../protocol/sequence.ts';
 import type { ParsedCommand } from '../protocol/parser.ts';
 import { atom, type Arg, type ImapValue } from '../protocol/values.ts';
-import { joinLeadingLists, ResponseBuilder } from '../protocol/writer.ts';
+import { ResponseBuilder } from '../protocol/writer.ts';
 import type { Session } from '../session.ts';
 import { messageSet } from './message-set.ts';
 import { bad, type CommandSpec, type Completion, no, ok, SELECTED } from './types.ts';
@@ -111,9 +111,7 @@ async function runFetch(session: Session, command: ParsedCommand): Promise<Compl
         await flush();
         return no(value.text, 'UNKNOWN-CTE');
       }
-      // ENVELOPE, BODY and BODYSTRUCTURE hold runs of parts/addresses written without spaces.
-      const structured = item.kind === 'ENVELOPE' || item.kind === 'BODY' || item.kind === 'BODYSTRUCTURE';
-      values.push(atom(responseName(item)), structured ? joinLeadingLists(value ?? null) : (value ?? null));
+      values.push(atom(responseName(item)), value ?? null);
     }
     for (const chunk of new ResponseBuilder().text(`* ${seq} FETCH `).list(values).finish()) {
       batch.push(chunk);

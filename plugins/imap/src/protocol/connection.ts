@@ -45,6 +45,8 @@ export class ImapConnection {
   #timer: NodeJS.Timeout | undefined;
   #idleTimeout: number;
   #onClosed: (() => void) | undefined;
+  /** The first bytes of the over-long line last thrown away, so its BAD can carry its tag. */
+  #discardedStart: Buffer | undefined;
   readonly #onData = (chunk: Buffer) => {
     this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, chunk]) : chunk;
     // Enough held to make progress: the rest waits in the kernel until this is consumed.
@@ -151,7 +153,7 @@ export class ImapConnection {
     for (;;) {
       const line = await this.#nextLine();
       if (line === undefined) return { type: 'closed' };
-      if (line === 'too-long') return { type: 'too-long', tag: tagOf(lines[0]) };
+      if (line === 'too-long') return { type: 'too-long', tag: tagOf(lines[0] ?? this.#discardedStart) };
       lines.push(line);
       total += line.length + 2;
       const literal = literalHeader(line);
@@ -217,16 +219,20 @@ export class ImapConnection {
 
   async #nextLine(): Promise<Buffer | 'too-long' | undefined> {
     let discarding = false;
+    this.#discardedStart = undefined;
     for (;;) {
       if (this.#closed) return undefined;
       const lf = this.#buffer.indexOf(LF);
       if (lf !== -1) {
+        if (!discarding && lf + 1 > this.#limits.maxLineLength) this.#discardedStart = Buffer.from(this.#buffer.subarray(0, 64));
         const line = this.#take(lf);
         if (discarding || lf + 1 > this.#limits.maxLineLength) return 'too-long';
         return line;
       }
       if (this.#buffer.length > this.#limits.maxLineLength) {
-        // Nothing of an over-long line is kept; it is answered once, at its end.
+        // Nothing of an over-long line is kept but its start (for the tag of the BAD, which a
+        // client waits for); it is answered once, at its end.
+        if (!discarding) this.#discardedStart = Buffer.from(this.#buffer.subarray(0, 64));
         discarding = true;
         this.#buffer = Buffer.alloc(0);
       }

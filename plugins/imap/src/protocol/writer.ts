@@ -47,13 +47,8 @@ export class ResponseBuilder {
 
   /** Values separated by spaces, without parentheses. */
   values(values: readonly ImapValue[]): this {
-    const joined = unspacedLists.has(values);
-    let leadingLists = true;
     values.forEach((item, i) => {
-      const isList = Array.isArray(item);
-      // In a marked list the leading sublists touch: `((a)(b) "MIXED")`, not `((a) (b) "MIXED")`.
-      if (i > 0 && !(joined && leadingLists && isList)) this.#text += ' ';
-      if (!isList) leadingLists = false;
+      if (i > 0) this.#text += ' ';
       this.value(item);
     });
     return this;
@@ -84,24 +79,6 @@ export class ResponseBuilder {
     if (this.#text) this.#chunks.push(Buffer.from(this.#text, 'utf8'));
     this.#text = '';
   }
-}
-
-/** Lists whose leading sublists are written without spaces between them; see joinLeadingLists. */
-const unspacedLists = new WeakSet<readonly ImapValue[]>();
-
-/**
- * Fix for the grammar of ENVELOPE, BODY and BODYSTRUCTURE (RFC 9051 9): a multipart body is
- * `"(" 1*body SP media-subtype ...` and an address list `"(" 1*address ")"`, i.e. the parts and
- * addresses follow each other with no space. In those values, and only there, a list opening
- * with sublists is such a run (single parts, envelopes, addresses and parameter lists open
- * with a string or NIL), so every list below `value` that opens with a list is marked.
- */
-export function joinLeadingLists(value: ImapValue): ImapValue {
-  if (!Array.isArray(value)) return value;
-  const list = value as readonly ImapValue[];
-  if (Array.isArray(list[0])) unspacedLists.add(list);
-  for (const item of list) joinLeadingLists(item);
-  return value;
 }
 
 /** A quoted string holds 7-bit text without CR, LF or NUL (8-bit text goes as a literal). */
