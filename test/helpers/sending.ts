@@ -9,7 +9,7 @@
  * The remote mail exchangers are testkit SMTP sinks on different loopback addresses sharing
  * one port, because outbound dials every MX on the same `port`.
  */
-import { readdir, writeFile } from 'node:fs/promises';
+import { cp, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readConfigFile } from '@posthorn/core';
 import {
@@ -132,7 +132,7 @@ export async function testConfig(options: { dns: string; outboundPort: number; r
     const override = overrides[spec.plugin];
     return override ? { ...spec, options: override(spec.options ?? {}) } : spec;
   });
-  for (const name of ['accounts-file', 'mailbox-maildir', 'queue-fs', 'auth', 'relay', 'sender-policy', 'headers', 'dkim-sign', 'outbound', 'dsn', 'pop3']) {
+  for (const name of ['accounts-file', 'mailbox-maildir', 'queue-fs', 'auth', 'relay', 'sender-policy', 'headers', 'dkim-sign', 'outbound', 'dsn', 'pop3', 'sender-auth', 'spam']) {
     if (!seen.has(name)) throw new Error(`config/examples/sending.yaml lost the ${name} plugin`);
   }
   return config;
@@ -176,6 +176,8 @@ export async function startSendingServer(options: SendingOptions = {}): Promise<
     const config = await testConfig({ dns: dns.server, outboundPort, relayNetworks: options.relayNetworks ?? [], auth: options.auth ?? {} });
     const configPath = join(temp.path, 'posthorn.config.json');
     await writeFile(configPath, JSON.stringify(config, null, 2));
+    // The example's rule files (spam rules) sit beside it and are named relative to it.
+    await cp(join(ROOT, 'config/examples/rules'), join(temp.path, 'rules'), { recursive: true });
     const dataDir = join(temp.path, 'var');
     const cli = (args: readonly string[], input?: string) => runPosthorn(['--config', configPath, ...args], input === undefined ? {} : { input });
     const password = (address: string) => `secret of ${address}`;
