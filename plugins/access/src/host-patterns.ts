@@ -1,4 +1,4 @@
-import { normaliseDomain } from './address-patterns.ts';
+import { normaliseDomain } from '@posthorn/core';
 
 /**
  * HELO/EHLO name patterns: `mail.example.org` (that name), `.example.org` (any name below

@@ -3,13 +3,9 @@ import { type AccessOptions, optionsSchema } from './options.ts';
 import { type AccessFileData, type AccessList, accessFileSchema, compileAccessList } from './rules.ts';
 import { accessTaps } from './taps.ts';
 
-export { compileAddressPatterns, normaliseAddress, normaliseDomain } from './address-patterns.ts';
-export type { AddressPatterns } from './address-patterns.ts';
 export { firstMatch } from './evaluate.ts';
 export { compileHostPatterns } from './host-patterns.ts';
 export type { HostPatterns } from './host-patterns.ts';
-export { parseNetworks } from './networks.ts';
-export type { NetworkList } from './networks.ts';
 export type { AccessOptions } from './options.ts';
 export { ALLOWED_CODES, defaultReply } from './replies.ts';
 export { accessFileSchema, compileAccessList } from './rules.ts';

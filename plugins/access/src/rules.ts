@@ -1,7 +1,5 @@
-import { RuleSetError, reply, type SchemaIssue, type SmtpReply } from '@posthorn/core';
-import { compileAddressPatterns } from './address-patterns.ts';
+import { compileAddressPatterns, parseNetworkEntries, reply, RuleSetError, type SchemaIssue, type SmtpReply } from '@posthorn/core';
 import { compileHostPatterns } from './host-patterns.ts';
-import { parseNetworks } from './networks.ts';
 import { ALLOWED_CODES, defaultReply } from './replies.ts';
 import { CONNECT, type Facts, HELO, MAIL_FROM, RCPT, STAGES, type StageIndex } from './stages.ts';
 
@@ -104,7 +102,7 @@ function compileEntry(entry: EntryData, index: number, issues: SchemaIssue[]): A
 
   const clients = listOf(entry.client);
   if (clients) {
-    const parsed = parseNetworks(clients);
+    const parsed = parseNetworkEntries(clients);
     for (const i of parsed.invalid) issues.push({ pointer: itemPointer(pointer, 'client', entry.client, i), message: `not a network in CIDR notation: ${JSON.stringify(clients[i])}` });
     matchers.push((facts) => parsed.list.contains(facts.client));
     named(CONNECT);

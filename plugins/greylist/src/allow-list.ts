@@ -1,6 +1,4 @@
-import { RuleSetError, type SchemaIssue } from '@posthorn/core';
-import { type AddressPatterns, compileAddressPatterns } from './address-patterns.ts';
-import { type NetworkList, parseNetworks } from './networks.ts';
+import { type AddressPatterns, compileAddressPatterns, type NetworkList, parseNetworkEntries, RuleSetError, type SchemaIssue } from '@posthorn/core';
 
 /** What is never greylisted: clients in these networks, these senders, these recipients. */
 export interface AllowList {
@@ -31,7 +29,7 @@ export const allowListSchema = {
  */
 export function compileAllowList(data: AllowListData, base = ''): AllowList {
   const issues: SchemaIssue[] = [];
-  const networks = parseNetworks(data.networks);
+  const networks = parseNetworkEntries(data.networks);
   for (const index of networks.invalid) issues.push({ pointer: `${base}/networks/${index}`, message: `not a network in CIDR notation: ${JSON.stringify(data.networks[index])}` });
   const senders = compileAddressPatterns(data.senders);
   for (const { index, message } of senders.invalid) issues.push({ pointer: `${base}/senders/${index}`, message });

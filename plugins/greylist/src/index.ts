@@ -1,20 +1,14 @@
 import { SharedState } from '@posthorn/contracts';
-import { definePlugin } from '@posthorn/core';
+import { clientNetwork, definePlugin } from '@posthorn/core';
 import { type AllowList, type AllowListData, allowListSchema, compileAllowList } from './allow-list.ts';
-import { clientNetwork } from './client-network.ts';
 import { Greylister } from './greylister.ts';
 import { type GreylistOptions, optionsSchema } from './options.ts';
 import { greylistTaps } from './taps.ts';
 
-export { compileAddressPatterns, normaliseAddress, normaliseDomain } from './address-patterns.ts';
-export type { AddressPatterns } from './address-patterns.ts';
 export { allowListSchema, compileAllowList } from './allow-list.ts';
 export type { AllowList, AllowListData } from './allow-list.ts';
-export { clientNetwork, ipv6Groups } from './client-network.ts';
 export { Greylister, KEY_PREFIX, tripletKey } from './greylister.ts';
 export type { GreylistOutcome, GreylistTimes, Triplet } from './greylister.ts';
-export { parseNetworks } from './networks.ts';
-export type { NetworkList } from './networks.ts';
 export type { GreylistOptions } from './options.ts';
 export { GreylistReplies } from './replies.ts';
 export { greylistTaps, isPostmaster } from './taps.ts';

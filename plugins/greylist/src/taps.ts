@@ -1,6 +1,5 @@
 import type { EnvelopeRecipient } from '@posthorn/contracts';
-import { type HookFn, isOutgoing, reject, type Transaction } from '@posthorn/core';
-import { normaliseAddress } from './address-patterns.ts';
+import { type HookFn, isOutgoing, normaliseAddress, reject, type Transaction } from '@posthorn/core';
 import type { AllowList } from './allow-list.ts';
 import type { Greylister } from './greylister.ts';
 import { GreylistReplies } from './replies.ts';

@@ -1,15 +1,10 @@
 import { SharedState } from '@posthorn/contracts';
-import { definePlugin } from '@posthorn/core';
-import { clientNetwork } from './client-network.ts';
-import { parseNetworks } from './networks.ts';
+import { clientNetwork, definePlugin, parseNetworks } from '@posthorn/core';
 import { optionsSchema, type RateLimitOptions } from './options.ts';
 import { rateLimitTaps } from './taps.ts';
 
-export { clientNetwork, ipv6Groups } from './client-network.ts';
 export { countEvent, KEY_PREFIX } from './counter.ts';
 export type { Count } from './counter.ts';
-export { parseNetworks } from './networks.ts';
-export type { NetworkList } from './networks.ts';
 export type { Limit, RateLimitOptions, SenderDomainLimit } from './options.ts';
 export { RateLimitReplies } from './replies.ts';
 export { rateLimitTaps, senderDomain } from './taps.ts';
@@ -25,7 +20,7 @@ export default definePlugin<RateLimitOptions>({
   options: optionsSchema,
   needs: [SharedState],
   setup(ctx, options) {
-    const taps = rateLimitTaps(ctx.service(SharedState), options, parseNetworks(options.exempt), (ip) => clientNetwork(ip, options.ipv4Prefix, options.ipv6Prefix));
+    const taps = rateLimitTaps(ctx.service(SharedState), options, parseNetworks(options.exempt, 'rate-limit: exempt'), (ip) => clientNetwork(ip, options.ipv4Prefix, options.ipv6Prefix));
     const configured = ['connectionsPerClient', 'messagesPerClient', 'messagesPerUser', 'recipientsPerUser', 'messagesPerSenderDomain'].filter((key) => key in options);
     if (configured.length === 0) ctx.log.warn('rate-limit: no limit is configured; the plugin does nothing');
     if (options.connectionsPerClient) ctx.on('connect', taps.connect, { stage: STAGE });

@@ -1,8 +1,7 @@
 import { domainToASCII } from 'node:url';
 import type { SharedStateStore } from '@posthorn/contracts';
-import { type HookFn, isOutgoing, type Logger, reject, type Session, type SmtpReply } from '@posthorn/core';
+import { type HookFn, isOutgoing, type Logger, type NetworkList, reject, type Session, type SmtpReply } from '@posthorn/core';
 import { countEvent } from './counter.ts';
-import type { NetworkList } from './networks.ts';
 import type { Limit, RateLimitOptions } from './options.ts';
 import { RateLimitReplies } from './replies.ts';
 

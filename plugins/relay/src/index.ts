@@ -1,11 +1,8 @@
 import { Accounts } from '@posthorn/contracts';
-import { definePlugin } from '@posthorn/core';
-import { parseNetworks } from './networks.ts';
+import { definePlugin, parseNetworks } from '@posthorn/core';
 import { type RelayOptions, optionsSchema } from './options.ts';
 import { relayTap } from './relay-tap.ts';
 
-export { parseNetworks } from './networks.ts';
-export type { NetworkList } from './networks.ts';
 export { isAsciiLocalPart, recipientTarget } from './recipient.ts';
 export type { RecipientTarget } from './recipient.ts';
 export { relayTap } from './relay-tap.ts';
@@ -26,7 +23,7 @@ export default definePlugin<RelayOptions>({
   options: optionsSchema,
   uses: [Accounts],
   setup(ctx, options) {
-    const networks = parseNetworks(options.networks);
+    const networks = parseNetworks(options.networks, 'relay: networks');
     const accounts = ctx.optionalService(Accounts);
     if (!accounts) ctx.log.warn('no account directory: every domain counts as non-local for relay');
     ctx.on('rcpt', relayTap(accounts, networks), { stage: RELAY_STAGE });

@@ -1,7 +1,6 @@
 import type { AccountDirectory, EnvelopeRecipient } from '@posthorn/contracts';
-import { accept, reject, type Transaction, type Verdict } from '@posthorn/core';
+import { accept, type NetworkList, reject, type Transaction, type Verdict } from '@posthorn/core';
 import { isLocalDomain } from './local-domains.ts';
-import type { NetworkList } from './networks.ts';
 import { isAsciiLocalPart, recipientTarget } from './recipient.ts';
 import { RelayReplies } from './replies.ts';
 

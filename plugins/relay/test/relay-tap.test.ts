@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AccountDirectory } from '@posthorn/contracts';
-import { silentLogger, type Transaction } from '@posthorn/core';
-import { parseNetworks } from '../src/networks.ts';
+import { parseNetworks, silentLogger, type Transaction } from '@posthorn/core';
 import { relayTap } from '../src/relay-tap.ts';
 
 /** A directory with two local domains, one of them an IDN listed by its A-label. */

@@ -1,6 +1,5 @@
 import { Resolver } from '@posthorn/contracts';
-import { definePlugin } from '@posthorn/core';
-import { trustedNetworks } from './networks.ts';
+import { definePlugin, parseNetworks } from '@posthorn/core';
 import { type SenderAuthOptions, optionsSchema } from './options.ts';
 import { senderAuthTaps } from './taps.ts';
 
@@ -8,7 +7,6 @@ export { authResultsValue, authservIdOf, formatAddress, formatComment, formatVal
 export type { PropertyValue, ResInfo } from './auth-results.ts';
 export { checkMessage } from './message-checks.ts';
 export type { ArcFinding, DkimFinding, DmarcFinding, MessageFindings } from './message-checks.ts';
-export { trustedNetworks } from './networks.ts';
 export type { ArcPolicy, DkimPolicy, DmarcPolicy, FailAction, SenderAuthOptions, SpfPolicy, TempAction } from './options.ts';
 export { arcDecision, combine, dkimDecision, dmarcDecision, Replies, spfDecision, strongest } from './policy.ts';
 export type { Decision } from './policy.ts';
@@ -31,7 +29,7 @@ export default definePlugin<SenderAuthOptions>({
       authservId: options.authservId ?? ctx.hostname,
       hostname: ctx.hostname,
       resolver: ctx.service(Resolver),
-      trusted: trustedNetworks(options.skip.networks),
+      trusted: parseNetworks(options.skip.networks, 'sender-auth: skip.networks'),
     });
     // Stage -100: analysers, before header fixers (0), policy (50) and signing (100). SPF at
     // MAIL FROM so that a reject policy refuses before the message is sent.

@@ -1,9 +1,8 @@
 import { type DnsResolver, type JsonValue, Notes } from '@posthorn/contracts';
-import { type HookFn, isOutgoing, reject, type Session, type Transaction, type Verdict } from '@posthorn/core';
+import { type HookFn, isOutgoing, type NetworkList, reject, type Session, type Transaction, type Verdict } from '@posthorn/core';
 import type { DNSResolver } from 'mailauth';
 import { authResultsValue, FIELD, removeOwnResults } from './auth-results.ts';
 import { checkMessage } from './message-checks.ts';
-import type { TrustedNetworks } from './networks.ts';
 import type { SenderAuthOptions } from './options.ts';
 import { arcDecision, combine, type Decision, dkimDecision, dmarcDecision, spfDecision } from './policy.ts';
 import { noteFor, resultsFor, type SpfFindings } from './report.ts';
@@ -17,7 +16,7 @@ export interface TapDependencies {
   /** Our host name, in mailauth's comments. */
   readonly hostname: string;
   readonly resolver: DnsResolver;
-  readonly trusted: TrustedNetworks;
+  readonly trusted: NetworkList;
 }
 
 type Scope = 'check' | 'outgoing' | 'trusted';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HeaderList, validateWithSchema } from '@posthorn/core';
+import { HeaderList, parseNetworks, validateWithSchema } from '@posthorn/core';
 import senderAuth, {
   authResultsValue,
   authservIdOf,
@@ -17,7 +17,6 @@ import senderAuth, {
   type SenderAuthOptions,
   spfDecision,
   type SpfCheck,
-  trustedNetworks,
 } from '@posthorn/plugin-sender-auth';
 
 const defaults = (): SenderAuthOptions => {
@@ -155,7 +154,8 @@ describe('policy', () => {
   });
 });
 
-describe('skip networks', () => {
+describe('skip networks (parsed by core with the option\'s name)', () => {
+  const trustedNetworks = (entries: string[]) => parseNetworks(entries, 'sender-auth: skip.networks');
   it('matches IPv4, IPv4-mapped IPv6 and IPv6 clients', () => {
     const trusted = trustedNetworks(['192.0.2.0/24', '2001:db8::/32', '198.51.100.7']);
     assert.ok(trusted.contains('192.0.2.200'));

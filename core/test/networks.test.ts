@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseNetworks } from '../src/networks.ts';
+import { parseNetworks } from '../src/net/networks.ts';
 
 describe('parseNetworks', () => {
   it('matches IPv4 and IPv6 blocks, dual-stack mapped IPv4 included', () => {

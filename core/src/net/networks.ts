@@ -7,11 +7,11 @@ export interface NetworkList {
 }
 
 /**
- * Parses `192.0.2.0/24`, `2001:db8::/32` or a bare address. Returns the list and the index of
- * every entry that is not a network, so the caller can point at it (a JSON pointer in a rule
- * file, an option path).
+ * Parses `192.0.2.0/24`, `2001:db8::/32` or a bare address (a /32 or /128). Returns the list
+ * and the index of every entry that is not a network, so the caller can point at it (a JSON
+ * pointer in a rule file, an option path).
  */
-export function parseNetworks(entries: readonly string[]): { list: NetworkList; invalid: number[] } {
+export function parseNetworkEntries(entries: readonly string[]): { list: NetworkList; invalid: number[] } {
   const blocks = new BlockList();
   const invalid: number[] = [];
   entries.forEach((entry, index) => {
@@ -36,4 +36,15 @@ export function parseNetworks(entries: readonly string[]): { list: NetworkList; 
       },
     },
   };
+}
+
+/**
+ * The networks of an option: a bad entry throws a RangeError that names the option and the
+ * entry, so a typo stops the server at startup instead of silently trusting (or exempting)
+ * the wrong clients.
+ */
+export function parseNetworks(entries: readonly string[], option = 'networks'): NetworkList {
+  const { list, invalid } = parseNetworkEntries(entries);
+  if (invalid.length) throw new RangeError(`${option}: not an address or CIDR block: ${JSON.stringify(entries[invalid[0]!])}`);
+  return list;
 }
