@@ -36,6 +36,8 @@ export { HOOK_NAMES, HookSet, TapFailure } from './hooks.ts';
 export type { Attributed, HookArgs, HookFn, HookName, HookResult, HookSignatures, NotificationHookName, TapOptions } from './hooks.ts';
 export { newId } from './ids.ts';
 export { SessionListener } from './net/session-listener.ts';
+export { accessListenerName, accessListenerSchema, accessListenerSettings, serveAccessListeners } from './net/access-listener.ts';
+export type { AccessListenerOptions, TlsMode } from './net/access-listener.ts';
 export { clientNetwork } from './net/client-network.ts';
 export { parseNetworkEntries, parseNetworks } from './net/networks.ts';
 export type { NetworkList } from './net/networks.ts';

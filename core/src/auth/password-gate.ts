@@ -1,4 +1,5 @@
 import type { Account, AccountDirectory } from '@posthorn/contracts';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../logger.ts';
 import { clientKey } from './client-address.ts';
 import { type LoginThrottle, loginKey } from './login-throttle.ts';
@@ -16,10 +17,10 @@ export type LoginResult = { readonly ok: true; readonly account: Account } | { r
 export interface PasswordGateDeps {
   readonly accounts: AccountDirectory;
   readonly throttle: LoginThrottle;
-  /** Waits before a refusal; tests hand in one that does not sleep. */
-  readonly sleep: (ms: number) => Promise<void>;
+  /** Waits before a refusal (default: a timer that does not hold the process open); tests hand in one that does not sleep. */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** RFC 2449 LOGIN-DELAY in ms; 0: none. */
-  readonly loginDelayMs: number;
+  readonly loginDelayMs?: number;
   readonly now?: () => number;
   /** Names the protocol in log lines (`pop3`, `imap`). */
   readonly protocol: string;
@@ -34,20 +35,25 @@ export interface PasswordGateDeps {
 export class PasswordGate {
   readonly #deps: PasswordGateDeps;
   readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #loginDelayMs: number;
   /** Account id -> time of its last successful login, for LOGIN-DELAY. */
   readonly #lastLogin = new Map<string, number>();
 
   constructor(deps: PasswordGateDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+    this.#sleep = deps.sleep ?? sleepUnref;
+    this.#loginDelayMs = deps.loginDelayMs ?? 0;
   }
 
   get loginDelaySeconds(): number {
-    return Math.ceil(this.#deps.loginDelayMs / 1000);
+    return Math.ceil(this.#loginDelayMs / 1000);
   }
 
   async check(ip: string, login: string, password: string, method: string, log: Logger): Promise<LoginResult> {
-    const { accounts, throttle, sleep } = this.#deps;
+    const { accounts, throttle } = this.#deps;
+    const sleep = this.#sleep;
     const logged = { ip, login: login.slice(0, LOGGED_LOGIN_LENGTH), method };
     const client = clientKey(ip);
     const name = loginKey(login);
@@ -70,9 +76,9 @@ export class PasswordGate {
     }
     await throttle.recordSuccess(client, name);
 
-    if (this.#deps.loginDelayMs > 0) {
+    if (this.#loginDelayMs > 0) {
       const last = this.#lastLogin.get(account.id);
-      if (last !== undefined && this.#now() - last < this.#deps.loginDelayMs) {
+      if (last !== undefined && this.#now() - last < this.#loginDelayMs) {
         log.info({ ...logged, user: account.id }, `${this.#deps.protocol} login refused: login delay`);
         return { ok: false, refusal: 'login-delay' };
       }
@@ -82,7 +88,7 @@ export class PasswordGate {
 
   /** A session of this account has opened its maildrop: the start of its LOGIN-DELAY. */
   loggedIn(id: string): void {
-    if (this.#deps.loginDelayMs > 0) this.#remember(id, this.#now());
+    if (this.#loginDelayMs > 0) this.#remember(id, this.#now());
   }
 
   #remember(id: string, now: number): void {
@@ -91,8 +97,12 @@ export class PasswordGate {
     if (this.#lastLogin.size <= MAX_TRACKED_LOGINS) return;
     // Oldest first (Map order is insertion order, and a login re-inserts its account).
     for (const [key, at] of this.#lastLogin) {
-      if (now - at < this.#deps.loginDelayMs && this.#lastLogin.size <= MAX_TRACKED_LOGINS) break;
+      if (now - at < this.#loginDelayMs && this.#lastLogin.size <= MAX_TRACKED_LOGINS) break;
       this.#lastLogin.delete(key);
     }
   }
+}
+
+async function sleepUnref(ms: number): Promise<void> {
+  if (ms > 0) await delay(ms, undefined, { ref: false });
 }

@@ -1,13 +1,13 @@
 import type { Socket } from 'node:net';
-import { type Logger, SessionListener } from '@posthorn/core';
-import { type ImapListenerOptions, listenerName } from './options.ts';
+import { accessListenerSettings, type Logger, SessionListener } from '@posthorn/core';
+import type { ImapListenerOptions } from './options.ts';
 import { ImapConnection } from './protocol/connection.ts';
 import { Session, type SessionRuntime } from './session.ts';
 
 /** One IMAP port (plain with STARTTLS, or implicit TLS) running a Session per connection. */
 export function imapListener(options: ImapListenerOptions, runtime: Omit<SessionRuntime, 'listener'>, tls: { key: Buffer; cert: Buffer }, log: Logger): SessionListener {
-  const name = listenerName(options);
-  const sessionRuntime: SessionRuntime = { ...runtime, listener: { name, tls: options.tls, allowInsecureAuth: options.allowInsecureAuth } };
+  const settings = accessListenerSettings(options, 'imap', (closing) => (closing ? '* BYE Server shutting down' : '* BYE [UNAVAILABLE] Too many connections'));
+  const sessionRuntime: SessionRuntime = { ...runtime, listener: { name: settings.name, tls: options.tls, allowInsecureAuth: options.allowInsecureAuth } };
   const { options: imap } = runtime;
   const limits = {
     maxLineLength: imap.maxLineLength,
@@ -15,16 +15,6 @@ export function imapListener(options: ImapListenerOptions, runtime: Omit<Session
     maxAppendLiteral: imap.maxMessageSize,
     maxCommandSize: imap.maxMessageSize + imap.maxLineLength,
     idleTimeout: imap.idleTimeout,
-  };
-  const settings = {
-    name,
-    host: options.host,
-    port: options.port,
-    implicitTls: options.tls === 'implicit',
-    maxConnections: options.maxConnections,
-    maxConnectionsPerIp: options.maxConnectionsPerIp,
-    protocol: 'imap',
-    refusal: (closing: boolean) => (closing ? '* BYE Server shutting down' : '* BYE [UNAVAILABLE] Too many connections'),
   };
   return new SessionListener(settings, tls, log, (socket: Socket, secure: boolean, sessionLog: Logger, id: string) => {
     const connection = new ImapConnection(socket, limits, sessionLog, secure);

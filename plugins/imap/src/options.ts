@@ -1,22 +1,7 @@
-import { type ThrottleOptions, throttleOptionProperties } from '@posthorn/core';
+import { type AccessListenerOptions, accessListenerSchema, type ThrottleOptions, throttleOptionProperties } from '@posthorn/core';
 
-/** How a listener does TLS: STARTTLS on a plain port (143 style), or TLS from the first byte (993). */
-export type TlsMode = 'starttls' | 'implicit';
-
-export interface ImapListenerOptions {
-  /** Unique across the server; reported in the `ready` line. Default `imap` / `imaps` by TLS mode. */
-  readonly name?: string;
-  readonly host: string;
-  readonly port: number;
-  readonly tls: TlsMode;
-  /**
-   * Take passwords without TLS from loopback clients (127.0.0.0/8, ::1) on this listener: for
-   * local testing only. Anyone else must use STARTTLS first, whatever this says.
-   */
-  readonly allowInsecureAuth: boolean;
-  readonly maxConnections: number;
-  readonly maxConnectionsPerIp: number;
-}
+/** A IMAP listener: the listener options every mail access protocol shares. */
+export type ImapListenerOptions = AccessListenerOptions;
 
 export interface ImapOptions extends ThrottleOptions {
   readonly listeners: readonly ImapListenerOptions[];
@@ -40,20 +25,7 @@ export interface ImapOptions extends ThrottleOptions {
   readonly messageCacheBytes: number;
 }
 
-const listenerSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['port'],
-  properties: {
-    name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
-    host: { type: 'string', default: '127.0.0.1' },
-    port: { type: 'integer', minimum: 0, maximum: 65535 },
-    tls: { enum: ['starttls', 'implicit'], default: 'starttls' },
-    allowInsecureAuth: { type: 'boolean', default: false },
-    maxConnections: { type: 'integer', minimum: 1, default: 1000 },
-    maxConnectionsPerIp: { type: 'integer', minimum: 1, default: 50 },
-  },
-} as const;
+const listenerSchema = accessListenerSchema(50);
 
 export const optionsSchema = {
   type: 'object',
@@ -79,8 +51,3 @@ export const optionsSchema = {
     messageCacheBytes: { type: 'integer', minimum: 0, default: 67108864 },
   },
 } as const;
-
-/** The listener's name when the config gives none. */
-export function listenerName(listener: ImapListenerOptions): string {
-  return listener.name ?? (listener.tls === 'implicit' ? 'imaps' : 'imap');
-}

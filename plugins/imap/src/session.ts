@@ -1,10 +1,10 @@
 import type { SecureContext } from 'node:tls';
 import type { Account, AccountDirectory, MailStore } from '@posthorn/contracts';
-import { isLoopback, type Logger, type PasswordGate } from '@posthorn/core';
+import { isLoopback, type Logger, type PasswordGate, type TlsMode } from '@posthorn/core';
 import { COMMANDS } from './commands/registry.ts';
 import { bad, CommandFailure, type Completion, type State, storeFailure } from './commands/types.ts';
 import type { MessageCache } from './message-cache.ts';
-import type { ImapOptions, TlsMode } from './options.ts';
+import type { ImapOptions } from './options.ts';
 import type { ImapConnection, Input } from './protocol/connection.ts';
 import { ParseError, type ParsedCommand, parseCommand } from './protocol/parser.ts';
 import type { ImapValue } from './protocol/values.ts';

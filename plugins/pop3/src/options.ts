@@ -1,22 +1,7 @@
-import { type ThrottleOptions, throttleOptionProperties } from '@posthorn/core';
+import { type AccessListenerOptions, accessListenerSchema, type ThrottleOptions, throttleOptionProperties } from '@posthorn/core';
 
-/** How a listener does TLS: STLS on a plain port (110 style), or TLS from the first byte (995). */
-export type TlsMode = 'starttls' | 'implicit';
-
-export interface Pop3ListenerOptions {
-  /** Unique across the server; reported in the `ready` line. Default `pop3` / `pop3s` by TLS mode. */
-  readonly name?: string;
-  readonly host: string;
-  readonly port: number;
-  readonly tls: TlsMode;
-  /**
-   * Take passwords without TLS from loopback clients (127.0.0.0/8, ::1) on this listener: for
-   * local testing only. Anyone else must use STLS first, whatever this says.
-   */
-  readonly allowInsecureAuth: boolean;
-  readonly maxConnections: number;
-  readonly maxConnectionsPerIp: number;
-}
+/** A POP3 listener: the listener options every mail access protocol shares. */
+export type Pop3ListenerOptions = AccessListenerOptions;
 
 export interface Pop3Options extends ThrottleOptions {
   readonly listeners: readonly Pop3ListenerOptions[];
@@ -38,20 +23,7 @@ export interface Pop3Options extends ThrottleOptions {
   readonly shutdownGrace: number;
 }
 
-const listenerSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['port'],
-  properties: {
-    name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
-    host: { type: 'string', default: '127.0.0.1' },
-    port: { type: 'integer', minimum: 0, maximum: 65535 },
-    tls: { enum: ['starttls', 'implicit'], default: 'starttls' },
-    allowInsecureAuth: { type: 'boolean', default: false },
-    maxConnections: { type: 'integer', minimum: 1, default: 1000 },
-    maxConnectionsPerIp: { type: 'integer', minimum: 1, default: 20 },
-  },
-} as const;
+const listenerSchema = accessListenerSchema(20);
 
 export const optionsSchema = {
   type: 'object',
@@ -78,8 +50,3 @@ export const optionsSchema = {
     ...throttleOptionProperties,
   },
 } as const;
-
-/** The listener's name when the config gives none. */
-export function listenerName(listener: Pop3ListenerOptions): string {
-  return listener.name ?? (listener.tls === 'implicit' ? 'pop3s' : 'pop3');
-}

@@ -1,11 +1,11 @@
 import type { SecureContext } from 'node:tls';
 import type { Account, MailStore, MessageMeta } from '@posthorn/contracts';
-import { decodePlain, isLoopback, type Logger, type LoginRefusal, type PasswordGate, SASL_MECHANISMS } from '@posthorn/core';
+import { decodePlain, isLoopback, type Logger, type LoginRefusal, type PasswordGate, SASL_MECHANISMS, type TlsMode } from '@posthorn/core';
 import type { Pop3Connection } from './connection.ts';
 import type { InputLine } from './line-reader.ts';
 import { Maildrop } from './maildrop.ts';
 import { ReadAhead } from './read-ahead.ts';
-import type { Pop3Options, TlsMode } from './options.ts';
+import type { Pop3Options } from './options.ts';
 import { Replies } from './replies.ts';
 import { RETR_CHUNK, transmit } from './transmit.ts';
 
