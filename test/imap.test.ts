@@ -9,14 +9,13 @@
  * the scenarios that change a mailbox do not disturb the ones that read it.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import { SmtpClient } from '@posthorn/testkit';
 import { readInbox, type StoredMessage } from './helpers/maildir.ts';
 import { createInstallation, type Installation } from './helpers/posthorn.ts';
-import { onPath } from './helpers/programs.ts';
+import { describeRun, onPath, type ProgramBytesResult, runProgramBytes } from './helpers/programs.ts';
 import { waitFor } from './helpers/wait.ts';
 
 /** Reads over imapflow and curl only: its mailbox stays as delivered. */
@@ -33,32 +32,10 @@ const PYTHON = onPath('python3') ? 'python3' : '/usr/bin/python3';
 /** Bounds a failure only; the events awaited arrive in milliseconds. */
 const EVENT_TIMEOUT = 20_000;
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: Buffer;
-  readonly stderr: string;
-}
-
+type Run = ProgramBytesResult;
 /** Runs a program and keeps its standard output as bytes (message content is compared byte for byte). */
-function run(file: string, args: readonly string[], input = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out), stderr });
-    });
-  });
-}
-
-const explain = (result: Run) => `exit ${result.code}\nstdout:\n${result.stdout.subarray(0, 2000).toString('latin1')}\nstderr:\n${result.stderr}`;
+const run = (file: string, args: readonly string[], input = ''): Promise<Run> => runProgramBytes(file, args, { input, timeoutMs: 60_000 });
+const explain = describeRun;
 
 /** A small message, one with lines that start with dots, one with 8-bit text. */
 function messages(token: string): Buffer[] {

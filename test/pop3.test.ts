@@ -6,45 +6,22 @@
  * larger than the server's 1 MiB read chunk included.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SmtpClient } from '@posthorn/testkit';
 import { readInbox, type StoredMessage } from './helpers/maildir.ts';
 import { createInstallation, type Installation } from './helpers/posthorn.ts';
-import { onPath } from './helpers/programs.ts';
+import { describeRun, onPath, type ProgramBytesResult, runProgramBytes } from './helpers/programs.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const ALICE = 'alice@localhost';
 const PASSWORD = `password of ${ALICE}`;
 const PYTHON = onPath('python3') ? 'python3' : '/usr/bin/python3';
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: Buffer;
-  readonly stderr: string;
-}
-
-/** Runs a program and keeps its standard output as bytes (POP3 content is compared byte for byte). */
-function run(file: string, args: readonly string[], input = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out), stderr });
-    });
-  });
-}
-
-const explain = (result: Run) => `exit ${result.code}\nstdout:\n${result.stdout.subarray(0, 2000).toString('latin1')}\nstderr:\n${result.stderr}`;
+type Run = ProgramBytesResult;
+/** Runs a program and keeps its standard output as bytes (message content is compared byte for byte). */
+const run = (file: string, args: readonly string[], input = ''): Promise<Run> => runProgramBytes(file, args, { input, timeoutMs: 60_000 });
+const explain = describeRun;
 
 /** The messages alice is sent: small, with dot lines, with 8-bit text, and one over 1 MiB. */
 function messages(token: string): Buffer[] {

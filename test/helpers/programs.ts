@@ -24,13 +24,21 @@ export function onPath(name: string): boolean {
   return false;
 }
 
-/** Runs a program to its end (killed past the deadline), with `input` on standard input. */
-export function runProgram(file: string, args: readonly string[], options: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<ProgramResult> {
+/** A run whose standard output is kept as bytes (message content compared byte for byte). */
+export interface ProgramBytesResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: Buffer;
+  readonly stderr: string;
+}
+
+/** Runs a program to its end (killed past the deadline), with `input` on standard input; stdout as bytes. */
+export function runProgramBytes(file: string, args: readonly string[], options: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<ProgramBytesResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
+    const out: Buffer[] = [];
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
@@ -41,11 +49,18 @@ export function runProgram(file: string, args: readonly string[], options: { inp
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr });
     });
   });
 }
 
-export function describeRun(result: ProgramResult): string {
-  return `exit ${result.code}${result.signal ? ` (${result.signal})` : ''}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
+/** Runs a program to its end (killed past the deadline), with `input` on standard input. */
+export async function runProgram(file: string, args: readonly string[], options: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<ProgramResult> {
+  const result = await runProgramBytes(file, args, options);
+  return { ...result, stdout: result.stdout.toString('utf8') };
+}
+
+export function describeRun(result: ProgramResult | ProgramBytesResult): string {
+  const stdout = typeof result.stdout === 'string' ? result.stdout : result.stdout.subarray(0, 2000).toString('latin1');
+  return `exit ${result.code}${result.signal ? ` (${result.signal})` : ''}\nstdout:\n${stdout}\nstderr:\n${result.stderr}`;
 }

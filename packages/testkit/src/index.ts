@@ -12,3 +12,5 @@ export type { Exit, PosthornProcess, ReadyListener, RunResult, SpawnOptions } fr
 export { startSmtpSink } from './sink.ts';
 export type { SinkAddress, SinkAnswer, SinkBehaviour, SinkEnvelope, SinkSession, SinkTransaction, SinkVerdict, SmtpSink, SmtpSinkOptions } from './sink.ts';
 export { dkimpyMissing, dkimpyVerify, mailauthVerify } from './dkim.ts';
+export { cheapPasswordHash, startMailAccessServer } from './mail-access.ts';
+export type { MailAccessServer, MailAccessServerOptions } from './mail-access.ts';
