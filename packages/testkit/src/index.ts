@@ -14,3 +14,4 @@ export type { SinkAddress, SinkAnswer, SinkBehaviour, SinkEnvelope, SinkSession,
 export { dkimpyMissing, dkimpyVerify, mailauthVerify } from './dkim.ts';
 export { cheapPasswordHash, startMailAccessServer } from './mail-access.ts';
 export type { MailAccessServer, MailAccessServerOptions } from './mail-access.ts';
+export { authPlain, expectCommand, expectReply, retryUntilReply, sendSmallMessage, tryRecipient } from './replies.ts';

@@ -5,10 +5,7 @@ import { fixture, SmtpClient, startTestServer, tempDir, type TestServer } from '
 
 export const PASSWORD = 'correct horse battery staple';
 
-/** `AUTH PLAIN` initial response for a login and password (RFC 4616). */
-export function plain(login: string, password: string): string {
-  return Buffer.from(`\0${login}\0${password}`, 'utf8').toString('base64');
-}
+export { authPlain as plain } from '@posthorn/testkit';
 
 export function base64(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64');

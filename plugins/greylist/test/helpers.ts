@@ -1,48 +1,13 @@
-/** Reply checks and small SMTP steps shared by the greylist tests. */
-import assert from 'node:assert/strict';
-import type { Reply, SmtpClient } from '@posthorn/testkit';
+/** Reply checks and small SMTP steps shared by the greylist tests (from the testkit). */
+import { type Reply, retryUntilReply } from '@posthorn/testkit';
 
-/** Asserts basic and enhanced code, and that every line of a 4xx/5xx carries the enhanced code. */
-export function expectReply(reply: Reply, code: number, enhanced: string): Reply {
-  assert.equal(reply.code, code, `expected ${code} ${enhanced}, got ${JSON.stringify(reply.raw)}`);
-  assert.equal(reply.enhanced, enhanced, `expected ${code} ${enhanced}, got ${JSON.stringify(reply.raw)}`);
-  if (code >= 400) for (const line of reply.lines) assert.ok(line.startsWith(`${enhanced} `), `line without its enhanced code: ${JSON.stringify(reply.raw)}`);
-  return reply;
-}
-
-export async function command(client: SmtpClient, line: string, code: number, enhanced: string): Promise<Reply> {
-  return expectReply(await client.command(line), code, enhanced);
-}
-
-/** RSET, MAIL FROM and one RCPT TO; returns the RCPT reply. */
-export async function tryRecipient(client: SmtpClient, from: string, to: string): Promise<Reply> {
-  await command(client, 'RSET', 250, '2.0.0');
-  await command(client, `MAIL FROM:<${from}>`, 250, '2.1.0');
-  return client.command(`RCPT TO:<${to}>`);
-}
-
-/** Sends DATA with a small message after accepted recipients; returns the final reply. */
-export async function sendData(client: SmtpClient, subject = 'test'): Promise<Reply> {
-  await command(client, 'DATA', 354, '');
-  return client.command(`From: a@example.org\r\nSubject: ${subject}\r\n\r\nhello\r\n.`);
-}
+export { authPlain as plain, expectCommand as command, expectReply, sendSmallMessage as sendData, tryRecipient } from '@posthorn/testkit';
 
 /**
  * Retries `attempt` until it stops answering 451 4.7.1, as a sending server's queue would, and
  * returns the first other reply. Greylisting is a delay by design, so a retry loop with a
  * deadline is the only way to see it pass.
  */
-export async function retryUntilPassed(attempt: () => Promise<Reply>, timeoutMs = 10_000): Promise<Reply> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const reply = await attempt();
-    if (!(reply.code === 451 && reply.enhanced === '4.7.1')) return reply;
-    assert.ok(Date.now() < deadline, 'still greylisted at the deadline');
-    await new Promise((wake) => setTimeout(wake, 50));
-  }
-}
-
-/** AUTH PLAIN initial response (RFC 4616). */
-export function plain(login: string, password: string): string {
-  return Buffer.from(`\0${login}\0${password}`).toString('base64');
+export function retryUntilPassed(attempt: () => Promise<Reply>, timeoutMs = 10_000): Promise<Reply> {
+  return retryUntilReply(attempt, (reply) => !(reply.code === 451 && reply.enhanced === '4.7.1'), 'still greylisted', timeoutMs);
 }
