@@ -1,4 +1,4 @@
-import type { MailboxChange, MailboxSelector, MailStore, MessageMeta } from '@posthorn/contracts';
+import type { MailboxChange, MailboxSelector, MailboxStatus, MailStore, MessageMeta } from '@posthorn/contracts';
 import { formatSequenceSet } from './protocol/sequence.ts';
 import { atom, type ImapValue } from './protocol/values.ts';
 
@@ -27,11 +27,15 @@ export class SelectedMailbox {
   #waiter: (() => void) | undefined;
   #closed = false;
 
-  private constructor(box: MailboxSelector, readOnly: boolean, uidValidity: number, highestModseq: number, messages: readonly MessageMeta[], store: MailStore) {
+  /** The store's UIDNEXT when the mailbox was opened: UIDs of expunged messages are not reused. */
+  readonly #openedUidNext: number;
+
+  private constructor(box: MailboxSelector, readOnly: boolean, status: MailboxStatus, messages: readonly MessageMeta[], store: MailStore) {
     this.box = box;
     this.readOnly = readOnly;
-    this.uidValidity = uidValidity;
-    this.#highestModseq = highestModseq;
+    this.uidValidity = status.uidValidity;
+    this.#highestModseq = status.highestModseq;
+    this.#openedUidNext = status.uidNext;
     this.#uids = messages.map((message) => message.uid);
     for (const message of messages) this.#meta.set(message.uid, message);
     this.#unwatch = store.watch(box, (change) => {
@@ -48,7 +52,7 @@ export class SelectedMailbox {
     const unwatch = store.watch(box, (change) => (holder.view ? undefined : early.push(change)));
     try {
       const messages = await store.listMessages(box);
-      const view = new SelectedMailbox(box, readOnly, status.uidValidity, status.highestModseq, messages, store);
+      const view = new SelectedMailbox(box, readOnly, status, messages, store);
       holder.view = view;
       view.#pending.push(...early);
       return view;
@@ -69,8 +73,9 @@ export class SelectedMailbox {
     return this.#highestModseq;
   }
 
+  /** UIDNEXT as this session knows it: past every UID it has seen, and never below the store's at SELECT. */
   get uidNext(): number {
-    return (this.#uids.at(-1) ?? 0) + 1;
+    return Math.max(this.#openedUidNext, (this.#uids.at(-1) ?? 0) + 1);
   }
 
   meta(uid: number): MessageMeta | undefined {

@@ -243,6 +243,15 @@ describe('imap transcripts: message commands', () => {
       assert.deepEqual(untaggedLines(await client.command('NOOP')), []);
     });
 
+    it('MOVE to a missing mailbox is TRYCREATE and moves nothing; so is COPY of no message', async () => {
+      const { client } = await mailbox(['a', 'b']);
+      assert.match((await client.command('MOVE 1 Nowhere')).tagged, /^t3 NO \[TRYCREATE\] /);
+      assert.match((await client.command('UID COPY 999 Nowhere')).tagged, /^t4 NO \[TRYCREATE\] /);
+      assert.match((await client.command('UID COPY 999 Archive')).tagged, /^t5 OK /);
+      const status = await client.command('STATUS INBOX (MESSAGES)');
+      assert.equal(status.lines[0], '* STATUS "INBOX" (MESSAGES 2)');
+    });
+
     it('MOVE: untagged COPYUID, then EXPUNGE, then OK', async () => {
       const { client, user } = await mailbox(['a', 'b', 'c']);
       const { uidValidity } = await server.store.status({ user, mailbox: 'Trash' });

@@ -1,6 +1,6 @@
 import { mailboxArg } from './mailbox-arg.ts';
 import { parseFlags } from './store.ts';
-import { AUTHENTICATED, bad, type CommandSpec, no, ok } from './types.ts';
+import { AUTHENTICATED, bad, type CommandSpec, intoMailbox, no, ok } from './types.ts';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const DATE_TIME = /^([ \d]?\d)-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$/;
@@ -48,9 +48,8 @@ export const append: CommandSpec = {
     if (message?.kind !== 'string' || !message.literal) return bad('APPEND needs the message as a literal');
     if (message.value.length === 0) return no('Empty message', 'CANNOT');
     if (message.value.length > session.runtime.options.maxMessageSize) return no('Message too big', 'TOOBIG');
-    const existing = await session.runtime.store.listMailboxes(session.user);
-    if (!existing.some((box) => box.name === name)) return no('No such mailbox', 'TRYCREATE');
-    const result = await session.runtime.store.append({ user: session.user, mailbox: name }, message.value, internalDate ? { flags, internalDate } : { flags });
+    const { store } = session.runtime;
+    const result = await intoMailbox(() => store.append({ user: session.user, mailbox: name }, message.value, internalDate ? { flags, internalDate } : { flags }));
     return ok('APPEND completed', `APPENDUID ${result.uidValidity} ${result.uid}`);
   },
 };

@@ -4,7 +4,7 @@ import type { Session } from '../session.ts';
 import { reportExpunged } from './expunge.ts';
 import { mailboxArg } from './mailbox-arg.ts';
 import { messageSet } from './message-set.ts';
-import { bad, type CommandSpec, type Completion, no, ok, SELECTED } from './types.ts';
+import { bad, type CommandSpec, type Completion, intoMailbox, no, ok, SELECTED } from './types.ts';
 
 async function transfer(session: Session, command: ParsedCommand, move: boolean): Promise<Completion> {
   const view = session.selected!;
@@ -13,11 +13,14 @@ async function transfer(session: Session, command: ParsedCommand, move: boolean)
   const uids = messageSet(session, setArg, command.uid);
   const target = mailboxArg(session, nameArg);
   if (move && view.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
-  const existing = await session.runtime.store.listMailboxes(session.user);
-  if (!existing.some((box) => box.name === target)) return no('No such mailbox', 'TRYCREATE');
-  if (uids.length === 0) return ok(`${command.name} completed (no messages)`);
-  const store = session.runtime.store;
-  const result = move ? await store.move(view.box, uids, target) : await store.copy(view.box, uids, target);
+  const { store } = session.runtime;
+  const into = { user: session.user, mailbox: target };
+  if (uids.length === 0) {
+    // Nothing to move, but a missing destination is still the client's to hear about.
+    await intoMailbox(() => store.status(into));
+    return ok(`${command.name} completed (no messages)`);
+  }
+  const result = await intoMailbox(() => (move ? store.move(view.box, uids, target) : store.copy(view.box, uids, target)));
   const code = result.mapping.length
     ? `COPYUID ${result.uidValidity} ${formatSequenceSet(result.mapping.map(([from]) => from))} ${formatSequenceSet(result.mapping.map(([, to]) => to))}`
     : undefined;

@@ -1,4 +1,4 @@
-import { filterBySequenceSet, parseSequenceSet, resolveSequenceSet, type SequenceSet } from '../protocol/sequence.ts';
+import { filterBySequenceSet, parseSequenceSet, resolveSequenceSet, sequenceSetExceeds } from '../protocol/sequence.ts';
 import type { Arg } from '../protocol/values.ts';
 import type { SelectedMailbox } from '../selected.ts';
 import type { Session } from '../session.ts';
@@ -17,7 +17,7 @@ export function messageSet(session: Session, arg: Arg | undefined, byUid: boolea
   if (!set) throw new CommandFailure(bad('Invalid sequence set'));
   if (set.kind === 'saved') return session.savedSearch.filter((uid) => view.seqOf(uid) > 0);
   if (byUid) return filterBySequenceSet(set, view.uids);
-  if (namesMissingMessage(set, view.exists)) throw new CommandFailure(bad('Invalid message sequence number'));
+  if (sequenceSetExceeds(set, view.exists, { starRangesReach: true })) throw new CommandFailure(bad('Invalid message sequence number'));
   return seqsToUids(view, resolveSequenceSet(set, view.exists));
 }
 
@@ -26,11 +26,3 @@ function seqsToUids(view: SelectedMailbox, seqs: readonly number[]): number[] {
   return seqs.map((seq) => uids[seq - 1]!);
 }
 
-/**
- * A number beyond the mailbox in a range without `*`: the client names a message that does
- * not exist. Ranges with `*` (`1:*` on an empty mailbox, `5:*`) are taken as far as they reach.
- */
-function namesMissingMessage(set: SequenceSet, exists: number): boolean {
-  if (set.kind === 'saved') return false;
-  return set.ranges.some((range) => range.start !== '*' && range.end !== '*' && Math.max(range.start, range.end) > exists);
-}

@@ -1,5 +1,5 @@
-import { formatSequenceSet, parseSequenceSet, filterBySequenceSet, resolveSequenceSet } from '../protocol/sequence.ts';
-import { atom, type Arg } from '../protocol/values.ts';
+import { filterBySequenceSet, formatSequenceSet, parseSequenceSet } from '../protocol/sequence.ts';
+import type { Arg } from '../protocol/values.ts';
 import { fetchFlags, SelectedMailbox } from '../selected.ts';
 import type { Session } from '../session.ts';
 import { formatListEntry, listResponses } from '../mailbox/list.ts';
@@ -86,7 +86,7 @@ async function open(session: Session, args: readonly Arg[], readOnly: boolean): 
   session.untagged(`OK [PERMANENTFLAGS (${readOnly ? '' : `${flags} \\*`})] ${readOnly ? 'No permanent flags in read-only mode' : 'Flags permitted'}`);
   if (!rev2 && firstUnseen) session.untagged(`OK [UNSEEN ${firstUnseen}] First unseen`);
   session.untagged(`OK [UIDVALIDITY ${view.uidValidity}] UIDs valid`);
-  session.untagged(`OK [UIDNEXT ${Math.max(view.uidNext, (await session.runtime.store.status(view.box)).uidNext)}] Predicted next UID`);
+  session.untagged(`OK [UIDNEXT ${view.uidNext}] Predicted next UID`);
   session.untagged(`OK [HIGHESTMODSEQ ${view.highestModseq}] Highest`);
   if (params.qresync && params.qresync.uidValidity === view.uidValidity) await resync(session, view, params.qresync);
   return ok(`${readOnly ? 'EXAMINE' : 'SELECT'} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
@@ -104,8 +104,6 @@ async function resync(session: Session, view: SelectedMailbox, params: QresyncPa
     const meta = view.meta(uid)!;
     if (meta.modseq > params.modseq) session.untagged(`${index + 1} FETCH`, [fetchFlags(meta, true)]);
   });
-  void resolveSequenceSet;
-  void atom;
 }
 
 export const select: CommandSpec = {

@@ -71,3 +71,16 @@ export function storeFailure(err: unknown): Completion | undefined {
       return undefined;
   }
 }
+
+/**
+ * Runs a store operation that puts messages into `mailbox`; a missing destination becomes
+ * `NO [TRYCREATE]` (RFC 9051 6.3.12), so the client may create it and try again.
+ */
+export async function intoMailbox<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (err) {
+    if ((err as { code?: string })?.code === 'NONEXISTENT') throw new CommandFailure(no('No such mailbox', 'TRYCREATE'));
+    throw err;
+  }
+}

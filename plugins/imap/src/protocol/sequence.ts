@@ -70,14 +70,16 @@ export function isSavedSequenceSet(set: SequenceSet): boolean {
  * Whether the set names a number above `max`. RFC 9051 lets a server answer BAD to message
  * sequence numbers beyond the mailbox; in a UID set such numbers are simply no message, so
  * only sequence-number commands should ask. `*` never exceeds; an explicit number does, even
- * in `n:*` (so `1:*` on an empty mailbox does: a lenient caller may ignore ranges with `*`).
- * `$` is the caller's to check.
+ * in `n:*` (so `1:*` on an empty mailbox does), unless `starRangesReach`: then a range with
+ * `*` is taken as far as it reaches (`1:*` on an empty mailbox names nothing, not a missing
+ * message). `$` is the caller's to check.
  */
-export function sequenceSetExceeds(set: SequenceSet, max: number): boolean {
+export function sequenceSetExceeds(set: SequenceSet, max: number, options: { readonly starRangesReach?: boolean } = {}): boolean {
   if (set.kind === 'saved') return false;
-  return set.ranges.some(
-    (range) => (range.start !== '*' && range.start > max) || (range.end !== '*' && range.end > max),
-  );
+  return set.ranges.some((range) => {
+    if (options.starRangesReach && (range.start === '*' || range.end === '*')) return false;
+    return (range.start !== '*' && range.start > max) || (range.end !== '*' && range.end > max);
+  });
 }
 
 /**
