@@ -36,6 +36,7 @@ export { HOOK_NAMES, HookSet, TapFailure } from './hooks.ts';
 export type { Attributed, HookArgs, HookFn, HookName, HookResult, HookSignatures, NotificationHookName, TapOptions } from './hooks.ts';
 export { newId } from './ids.ts';
 export { SessionListener } from './net/session-listener.ts';
+export { socketDrained, upgradeToTls } from './net/socket.ts';
 export { accessListenerName, accessListenerSchema, accessListenerSettings, serveAccessListeners } from './net/access-listener.ts';
 export type { AccessListenerOptions, TlsMode } from './net/access-listener.ts';
 export { clientNetwork } from './net/client-network.ts';

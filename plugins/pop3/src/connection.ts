@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
-import { type SecureContext, TLSSocket } from 'node:tls';
-import type { Logger } from '@posthorn/core';
+import type { SecureContext } from 'node:tls';
+import { type Logger, socketDrained, upgradeToTls } from '@posthorn/core';
 import { type InputLine, LineReader } from './line-reader.ts';
 
 /** What reads the lines: the POP3 session. */
@@ -90,16 +90,7 @@ export class Pop3Connection {
   /** Resolves once the client has taken what was written (or the connection is gone). */
   async drained(): Promise<void> {
     if (this.#closed || !this.#socket.writableNeedDrain) return;
-    const socket = this.#socket;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        socket.off('drain', done);
-        socket.off('close', done);
-        resolve();
-      };
-      socket.on('drain', done);
-      socket.on('close', done);
-    });
+    await socketDrained(this.#socket);
     // A client that keeps reading a long response is not idle.
     this.#touch();
   }
@@ -112,15 +103,12 @@ export class Pop3Connection {
     const plain = this.#socket;
     this.#detach(plain);
     this.#reader.clear();
-    const secure = new TLSSocket(plain, { isServer: true, secureContext });
-    this.#socket = secure;
-    this.#attach(secure);
-    // The plain socket's own close still ends the session if the handshake never starts.
-    plain.once('close', this.#onClose);
-    secure.once('secure', () => {
+    const secure = upgradeToTls(plain, secureContext, this.#onClose, () => {
       this.#tls = true;
       this.#touch();
     });
+    this.#socket = secure;
+    this.#attach(secure);
   }
 
   /** Ends the connection once what was written has been sent. */

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
-import { type SecureContext, TLSSocket } from 'node:tls';
-import type { Logger } from '@posthorn/core';
+import type { SecureContext } from 'node:tls';
+import { type Logger, socketDrained, upgradeToTls } from '@posthorn/core';
 import { literalHeader, type RawCommand } from './parser.ts';
 
 const LF = 0x0a;
@@ -99,17 +99,8 @@ export class ImapConnection {
 
   /** Resolves once the client has taken what was written (or the connection is gone). */
   async drained(): Promise<void> {
-    const socket = this.#socket;
-    if (this.#closed || !socket.writableNeedDrain) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        socket.off('drain', done);
-        socket.off('close', done);
-        resolve();
-      };
-      socket.on('drain', done);
-      socket.on('close', done);
-    });
+    if (this.#closed || !this.#socket.writableNeedDrain) return;
+    await socketDrained(this.#socket);
     this.touch();
   }
 
@@ -190,14 +181,12 @@ export class ImapConnection {
     plain.off('data', this.#onData);
     plain.off('close', this.#onClose);
     this.#buffer = Buffer.alloc(0);
-    const secure = new TLSSocket(plain, { isServer: true, secureContext });
-    this.#socket = secure;
-    this.#attach(secure);
-    plain.once('close', this.#onClose);
-    secure.once('secure', () => {
+    const secure = upgradeToTls(plain, secureContext, this.#onClose, () => {
       this.#tls = true;
       this.touch();
     });
+    this.#socket = secure;
+    this.#attach(secure);
   }
 
   /** Ends the connection once what was written has been sent. */
