@@ -49,6 +49,8 @@ export class Session {
   #unauthenticatedCommands = 0;
   #errorsInARow = 0;
   #shuttingDown = false;
+  /** A command is running (shutdown waits for it, unless it is IDLE). */
+  #busy = false;
   readonly closed: Promise<void>;
   #resolveClosed!: () => void;
   #releaseUser: (() => void) | undefined;
@@ -165,7 +167,6 @@ export class Session {
     this.selected?.flush(this);
   }
 
-  #busy = false;
 
   async #handle(input: Exclude<Input, { type: 'closed' }>): Promise<void> {
     if (input.type === 'too-long') {

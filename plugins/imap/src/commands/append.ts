@@ -1,3 +1,4 @@
+import { isAtomArg } from '../protocol/values.ts';
 import { mailboxArg } from './mailbox-arg.ts';
 import { parseFlags } from './store.ts';
 import { AUTHENTICATED, bad, type CommandSpec, intoMailbox, no, ok } from './types.ts';
@@ -25,7 +26,7 @@ export const append: CommandSpec = {
     const args = [...command.args];
     let message = args.pop();
     // RFC 6855 4: `UTF8 (literal)` carries a message with UTF-8 headers.
-    if (message?.kind === 'list' && message.items.length === 1 && args.at(-1)?.kind === 'atom' && (args.at(-1) as { value: string }).value.toUpperCase() === 'UTF8') {
+    if (message?.kind === 'list' && message.items.length === 1 && isAtomArg(args.at(-1), 'UTF8')) {
       if (!session.enabled.has('UTF8=ACCEPT')) return bad('UTF8 APPEND needs ENABLE UTF8=ACCEPT');
       args.pop();
       message = message.items[0];

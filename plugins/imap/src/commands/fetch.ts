@@ -3,7 +3,7 @@ import { type FetchItem, needsMessage, parseFetchItems, responseName, setsSeen }
 import { type FetchUnknownCte, fetchValue, formatInternalDate } from '../message/fetch-values.ts';
 import { formatSequenceSet, parseSequenceSet, filterBySequenceSet } from '../protocol/sequence.ts';
 import type { ParsedCommand } from '../protocol/parser.ts';
-import { atom, type Arg, type ImapValue } from '../protocol/values.ts';
+import { atom, type Arg, type ImapValue, isAtomArg } from '../protocol/values.ts';
 import { ResponseBuilder } from '../protocol/writer.ts';
 import type { Session } from '../session.ts';
 import { messageSet } from './message-set.ts';
@@ -54,9 +54,10 @@ async function runFetch(session: Session, command: ParsedCommand): Promise<Compl
   if (modifiers.changedSince !== undefined && !items.some((item) => item.kind === 'MODSEQ')) items = [...items, { kind: 'MODSEQ' }];
 
   const { store, cache } = session.runtime;
-  if (modifiers.vanished) {
+  if (modifiers.vanished && isAtomArg(setArg)) {
     const expunged = await store.expungedSince(view.box, modifiers.changedSince!);
-    const set = parseSequenceSet((setArg as { value: string }).value)!;
+    // messageSet() above has checked the set; `$` names no expunged UID.
+    const set = parseSequenceSet(setArg.value)!;
     const named = filterBySequenceSet(set, expunged, Math.max(view.uids.at(-1) ?? 0, expunged.at(-1) ?? 0));
     if (named.length) session.untagged(`VANISHED (EARLIER) ${formatSequenceSet(named)}`);
   }
