@@ -3,6 +3,7 @@ import { definePlugin, PasswordGate, serveAccessListeners, throttleFromOptions }
 import { imapListener } from './listener.ts';
 import { MessageCache } from './message-cache.ts';
 import { type ImapOptions, optionsSchema } from './options.ts';
+import { RecentClaims } from './recent-claims.ts';
 import { UserSessions } from './user-sessions.ts';
 
 export type { ImapListenerOptions, ImapOptions } from './options.ts';
@@ -29,9 +30,10 @@ export default definePlugin<ImapOptions>({
     });
     const cache = new MessageCache(options.messageCacheBytes);
     const users = new UserSessions(options.maxSessionsPerUser);
+    const recent = new RecentClaims();
 
     serveAccessListeners(ctx, 'imap', options.listeners, options.shutdownGrace, (config, tls, secureContext) =>
-      imapListener(config, { hostname: ctx.hostname, store, accounts, gate, options, cache, users, secureContext }, tls, ctx.log),
+      imapListener(config, { hostname: ctx.hostname, store, accounts, gate, options, cache, users, recent, secureContext }, tls, ctx.log),
     );
   },
 });

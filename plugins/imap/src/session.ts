@@ -10,6 +10,7 @@ import { ParseError, type ParsedCommand, parseCommand } from './protocol/parser.
 import type { ImapValue } from './protocol/values.ts';
 import { response } from './protocol/writer.ts';
 import type { SelectedMailbox } from './selected.ts';
+import type { RecentClaims } from './recent-claims.ts';
 import type { UserSessions } from './user-sessions.ts';
 
 /** What a session needs from its listener and plugin. */
@@ -21,6 +22,8 @@ export interface SessionRuntime {
   readonly options: ImapOptions;
   readonly cache: MessageCache;
   readonly users: UserSessions;
+  /** Which messages some read-write session has been told of (\Recent). */
+  readonly recent: RecentClaims;
   readonly listener: { readonly name: string; readonly tls: TlsMode; readonly allowInsecureAuth: boolean };
   readonly secureContext: SecureContext;
 }

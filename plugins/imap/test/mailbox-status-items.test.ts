@@ -32,20 +32,21 @@ test('malformed STATUS item lists are refused', () => {
 });
 
 test('STATUS values are formatted in the order asked', () => {
-  assert.deepEqual(formatStatusItems(['UIDNEXT', 'MESSAGES', 'UNSEEN', 'UIDVALIDITY', 'SIZE', 'HIGHESTMODSEQ', 'RECENT'], status), [
+  assert.deepEqual(formatStatusItems(['UIDNEXT', 'MESSAGES', 'UNSEEN', 'UIDVALIDITY', 'SIZE', 'HIGHESTMODSEQ', 'RECENT'], status, { recent: 2 }), [
     atom('UIDNEXT'), 45,
     atom('MESSAGES'), 12,
     atom('UNSEEN'), 3,
     atom('UIDVALIDITY'), 1700000000,
     atom('SIZE'), 123456,
     atom('HIGHESTMODSEQ'), 9001,
-    atom('RECENT'), 0,
+    atom('RECENT'), 2,
   ]);
+  assert.throws(() => formatStatusItems(['RECENT'], status), /RECENT/);
 });
 
 test('DELETED, DELETED-STORAGE and APPENDLIMIT come from the caller', () => {
-  assert.deepEqual(statusNeeds(['MESSAGES']), { deleted: false, deletedStorage: false });
-  assert.deepEqual(statusNeeds(['DELETED', 'DELETED-STORAGE']), { deleted: true, deletedStorage: true });
+  assert.deepEqual(statusNeeds(['MESSAGES']), { deleted: false, deletedStorage: false, recent: false });
+  assert.deepEqual(statusNeeds(['DELETED', 'DELETED-STORAGE']), { deleted: true, deletedStorage: true, recent: false });
   assert.deepEqual(formatStatusItems(['DELETED', 'DELETED-STORAGE', 'APPENDLIMIT'], status, { deleted: 2, deletedStorage: 2048, appendLimit: 50_000_000 }), [
     atom('DELETED'), 2,
     atom('DELETED-STORAGE'), 2048,

@@ -90,12 +90,17 @@ test('flag keys', async () => {
   assert.deepEqual(await seqs('UNKEYWORD $work'), [2, 3]);
 });
 
-test('ALL, OLD, RECENT, NEW (no \\Recent in this server)', async () => {
+test('ALL, OLD, RECENT, NEW', async () => {
   assert.deepEqual(await seqs('ALL'), [1, 2, 3, 4]);
-  assert.deepEqual(await seqs('OLD'), [1, 2, 3, 4]);
+  // Without a recent set nothing is \Recent.
   assert.deepEqual(await seqs('RECENT'), []);
-  assert.deepEqual(await seqs('NEW'), []);
-  assert.deepEqual(await seqs('NOT RECENT'), [1, 2, 3, 4]);
+  assert.deepEqual(await seqs('OLD'), [1, 2, 3, 4]);
+  const ctx = { ...CTX, recent: new Set([11, 15]) };
+  assert.deepEqual(await seqs('RECENT', ctx), [2, 3]);
+  // NEW is RECENT UNSEEN: UID 15 is \Seen.
+  assert.deepEqual(await seqs('NEW', ctx), [2]);
+  assert.deepEqual(await seqs('OLD', ctx), [1, 4]);
+  assert.deepEqual(await seqs('NOT RECENT', ctx), [1, 4]);
 });
 
 test('sizes', async () => {

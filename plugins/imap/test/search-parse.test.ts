@@ -50,9 +50,9 @@ test('flag keys, in any case', () => {
 
 test('ALL, OLD, RECENT, NEW', () => {
   assert.deepEqual(key('ALL'), { type: 'all' });
-  assert.deepEqual(key('OLD'), { type: 'all' });
-  assert.deepEqual(key('RECENT'), { type: 'none' });
-  assert.deepEqual(key('NEW'), { type: 'none' });
+  assert.deepEqual(key('OLD'), { type: 'not', key: { type: 'recent' } });
+  assert.deepEqual(key('RECENT'), { type: 'recent' });
+  assert.deepEqual(key('NEW'), { type: 'and', keys: [{ type: 'recent' }, { type: 'flag', flag: '\\Seen', present: false }] });
 });
 
 test('string keys take atoms, quoted strings and literals', () => {

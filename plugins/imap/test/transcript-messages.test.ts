@@ -41,10 +41,17 @@ describe('imap transcripts: message commands', () => {
     await server?.stop();
   });
 
-  /** A fresh account with `subjects` delivered to INBOX, logged in; `enable` is sent before SELECT. */
+  /**
+   * A fresh account with `subjects` delivered to INBOX, logged in; `enable` is sent before SELECT.
+   * Another session has selected INBOX first, so no message is \Recent to this one.
+   */
   async function mailbox(subjects: readonly string[], options: { enable?: string; select?: boolean } = {}) {
     const user = USERS[nextUser++]!;
     for (const subject of subjects) await server.deliver(user, subject === 'multi' ? MULTIPART : message(subject));
+    const first = await loggedInClient(server.port, user, PASSWORD);
+    await first.command('SELECT INBOX');
+    await first.command('LOGOUT');
+    first.close();
     const client = await loggedInClient(server.port, user, PASSWORD);
     clients.push(client);
     if (options.enable) assert.match((await client.command(`ENABLE ${options.enable}`)).tagged, / OK /);
@@ -262,6 +269,15 @@ describe('imap transcripts: message commands', () => {
       assert.deepEqual(untaggedLines(await client.command('UID SEARCH ALL')), ['* SEARCH 1']);
     });
 
+    it('MOVE into the selected mailbox itself: the messages come back at its end with new UIDs', async () => {
+      const { client, user } = await mailbox(['a', 'b', 'c']);
+      const { uidValidity } = await server.store.status({ user, mailbox: 'INBOX' });
+      const reply = await client.command('MOVE 1 INBOX');
+      // The copy is new to this session: EXISTS, and \Recent since it is the first told of it.
+      assert.deepEqual(reply.lines, [`* OK [COPYUID ${uidValidity} 1 4] Moved`, '* 1 EXPUNGE', '* 3 EXISTS', '* 1 RECENT', 't3 OK MOVE completed']);
+      assert.deepEqual(untaggedLines(await client.command('FETCH 3 (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])')), ['* 3 FETCH (UID 4 BODY[HEADER.FIELDS (SUBJECT)] {14}\r\nSubject: a\r\n\r\n)']);
+    });
+
     it('EXPUNGE removes \\Deleted messages highest first; UID EXPUNGE only the named ones', async () => {
       const { client } = await mailbox(['a', 'b', 'c', 'd']);
       await client.command('STORE 1:4 +FLAGS.SILENT (\\Deleted)');
@@ -364,6 +380,33 @@ describe('imap transcripts: message commands', () => {
       // A stale UIDVALIDITY: no resync data at all.
       const stale = await again.command(`EXAMINE INBOX (QRESYNC (${uidValidity + 1} ${start}))`);
       assert.ok(!stale.lines.some((line) => line.includes('VANISHED') || line.includes('FETCH')));
+    });
+
+    it('SELECT (QRESYNC (... (known-sequence-set known-uid-set))): VANISHED only above the highest pair that still matches', async () => {
+      const { client, user, selected } = await mailbox(['a', 'b', 'c', 'd', 'e', 'f'], { enable: 'QRESYNC' });
+      const start = highestModseq(selected!.lines);
+      const uidValidity = Number(selected!.lines.map((line) => /UIDVALIDITY (\d+)/.exec(line)?.[1]).find(Boolean));
+      // The client sees 2 go, then leaves; 5 goes while it is away.
+      await client.command('STORE 2 +FLAGS.SILENT (\\Deleted)');
+      assert.equal(untaggedLines(await client.command('EXPUNGE'))[0], '* VANISHED 2');
+      await client.command('LOGOUT');
+      const box = { user, mailbox: 'INBOX' };
+      await server.store.updateFlags(box, [5], 'add', ['\\Deleted']);
+      await server.store.expunge(box);
+      const again = await loggedInClient(server.port, user, PASSWORD);
+      clients.push(again);
+      await again.command('ENABLE QRESYNC');
+      const vanished = (reply: { lines: readonly string[] }) => reply.lines.filter((line) => line.startsWith('* VANISHED'));
+      // From an old modseq alone the server cannot know the client saw 2 go.
+      assert.deepEqual(vanished(await again.command(`EXAMINE INBOX (QRESYNC (${uidValidity} ${start}))`)), ['* VANISHED (EARLIER) 2,5']);
+      // Messages 1..3 were UIDs 1, 3 and 4 to the client, and still are: nothing below 4 went.
+      assert.deepEqual(vanished(await again.command(`EXAMINE INBOX (QRESYNC (${uidValidity} ${start} 1:6 (1:3 1,3:4)))`)), ['* VANISHED (EARLIER) 5']);
+      // A pair that no longer matches (4 was UID 5) is passed over for a lower one.
+      assert.deepEqual(vanished(await again.command(`EXAMINE INBOX (QRESYNC (${uidValidity} ${start} 1:6 (2,4 3,5)))`)), ['* VANISHED (EARLIER) 5']);
+      for (const bad of ['(1:3 1:2)', '(1:* 1:3)', '(1:3)', '($ 1)']) {
+        assert.match((await again.command(`EXAMINE INBOX (QRESYNC (${uidValidity} ${start} 1:6 ${bad}))`)).tagged, / BAD /, bad);
+      }
+      assert.match((await again.command(`EXAMINE INBOX (QRESYNC (${uidValidity} ${start} 1:*))`)).tagged, / BAD /);
     });
 
     it('SELECT (QRESYNC ...) without ENABLE QRESYNC is BAD', async () => {

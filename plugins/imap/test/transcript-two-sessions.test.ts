@@ -93,12 +93,35 @@ describe('imap transcripts: two sessions on one mailbox', () => {
     const validity = first.lines.find((line) => line.includes('UIDVALIDITY'));
     assert.ok(first.lines.includes('* 1 EXISTS'));
     assert.match((await one.command('DELETE Shared')).tagged, / OK /);
-    assert.deepEqual(untaggedLines(await two.command('NOOP')), ['* 1 EXPUNGE']);
+    // Told of the expunges and, as a warning, why (the same for a RENAME by another session).
+    assert.deepEqual(untaggedLines(await two.command('NOOP')), ['* 1 EXPUNGE', '* NO [NONEXISTENT] The selected mailbox was deleted or renamed']);
     assert.match((await two.command('FETCH 1 FLAGS')).tagged, / BAD /);
     await one.command('CREATE Shared');
     const again = await two.command('SELECT Shared');
     assert.ok(again.lines.includes('* 0 EXISTS'));
     assert.notEqual(again.lines.find((line) => line.includes('UIDVALIDITY')), validity);
+  });
+
+  it('a RENAME of the mailbox another session has selected: the messages go with it, the session is told', async () => {
+    const { one, two } = await pair(2);
+    await one.command('CREATE Projects/Old');
+    await one.command('COPY 1:2 Projects/Old');
+    assert.ok((await two.command('SELECT Projects/Old')).lines.includes('* 2 EXISTS'));
+    assert.match((await one.command('RENAME Projects Archive/Projects')).tagged, / OK /);
+    assert.deepEqual(untaggedLines(await two.command('NOOP')), ['* 2 EXPUNGE', '* 1 EXPUNGE', '* NO [NONEXISTENT] The selected mailbox was deleted or renamed']);
+    assert.ok((await two.command('SELECT Archive/Projects/Old')).lines.includes('* 2 EXISTS'));
+  });
+
+  it('a message that arrives and is expunged between two updates is never announced', async () => {
+    const { one, two } = await pair(1);
+    const body = message('short-lived');
+    one.write(`a1 APPEND INBOX {${body.length}+}\r\n${body}\r\n`);
+    await one.readUntilTagged('a1');
+    await one.command('STORE 2 +FLAGS.SILENT (\\Deleted)');
+    await one.command('EXPUNGE');
+    // No EXPUNGE or FETCH for message 2, which this session never heard of.
+    assert.deepEqual(untaggedLines(await two.command('NOOP')), []);
+    assert.deepEqual(untaggedLines(await two.command('UID SEARCH ALL')), ['* SEARCH 1']);
   });
 
   it('APPEND by one session is EXISTS at the other; UIDs are not reused after an expunge', async () => {
@@ -109,7 +132,8 @@ describe('imap transcripts: two sessions on one mailbox', () => {
     one.write(`a1 APPEND INBOX {${body.length}+}\r\n${body}\r\n`);
     assert.match((await one.readUntilTagged('a1')).tagged, /^a1 OK \[APPENDUID \d+ 2\] /);
     const noop = await two.command('NOOP');
-    assert.deepEqual(untaggedLines(noop), ['* 1 EXPUNGE', '* 1 EXISTS']);
+    // The appending session was told first (at its APPEND's completion), so it is not \Recent here.
+    assert.deepEqual(untaggedLines(noop), ['* 1 EXPUNGE', '* 1 EXISTS', '* 0 RECENT']);
     assert.deepEqual(untaggedLines(await two.command('FETCH 1 UID')), ['* 1 FETCH (UID 2)']);
   });
 });

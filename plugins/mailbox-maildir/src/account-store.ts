@@ -424,13 +424,9 @@ export class AccountStore {
     return this.#exclusive(async () => this.#transfer(this.#box(from), uids, this.#box(to), false));
   }
 
+  /** A move within one mailbox gives the messages new UIDs at its end, as a copy and expunge would. */
   move(from: string, uids: readonly number[], to: string): Promise<CopyResult> {
-    return this.#exclusive(async () => {
-      const source = this.#box(from);
-      const target = this.#box(to);
-      if (source.id === target.id) throw new MailStoreError('CANNOT', 'source and destination mailbox are the same');
-      return this.#transfer(source, uids, target, true);
-    });
+    return this.#exclusive(async () => this.#transfer(this.#box(from), uids, this.#box(to), true));
   }
 
   /**

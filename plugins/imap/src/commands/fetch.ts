@@ -5,6 +5,7 @@ import { formatSequenceSet, parseSequenceSet, filterBySequenceSet } from '../pro
 import type { ParsedCommand } from '../protocol/parser.ts';
 import { atom, type Arg, type ImapValue, isAtomArg } from '../protocol/values.ts';
 import { ResponseBuilder } from '../protocol/writer.ts';
+import type { SelectedMailbox } from '../selected.ts';
 import type { Session } from '../session.ts';
 import { messageSet } from './message-set.ts';
 import { bad, type CommandSpec, type Completion, no, ok, SELECTED } from './types.ts';
@@ -107,7 +108,7 @@ async function runFetch(session: Session, command: ParsedCommand): Promise<Compl
     const withFlags = seenNow.has(uid) && !items.some((item) => item.kind === 'FLAGS') ? [...items, { kind: 'FLAGS' } as FetchItem] : items;
     const values: ImapValue[] = [];
     for (const item of withFlags) {
-      const value = metaValue(item, meta) ?? fetchValue(item, message!.raw, message!.structure);
+      const value = metaValue(item, meta, view, session.enabled) ?? fetchValue(item, message!.raw, message!.structure);
       if (isUnknownCte(value)) {
         await flush();
         return no(value.text, 'UNKNOWN-CTE');
@@ -132,10 +133,10 @@ function isUnknownCte(value: ImapValue | FetchUnknownCte | undefined): value is 
 }
 
 /** The items that come from the store's metadata, or undefined for those read from the message. */
-function metaValue(item: FetchItem, meta: MessageMeta): ImapValue | undefined {
+function metaValue(item: FetchItem, meta: MessageMeta, view: SelectedMailbox, enabled: ReadonlySet<string>): ImapValue | undefined {
   switch (item.kind) {
     case 'FLAGS':
-      return meta.flags.map(atom);
+      return view.flagsFor(meta, enabled).map(atom);
     case 'UID':
       return meta.uid;
     case 'INTERNALDATE':

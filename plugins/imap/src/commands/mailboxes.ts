@@ -75,18 +75,24 @@ export async function statusValues(session: Session, name: string, items: readon
   const { store } = session.runtime;
   const status = await store.status(box);
   const needs = statusNeeds(items);
-  let deleted: number | undefined;
-  let deletedStorage: number | undefined;
-  if (needs.deleted || needs.deletedStorage) {
-    deleted = 0;
-    deletedStorage = 0;
-    for (const message of await store.listMessages(box)) {
+  const extras: { appendLimit: number; deleted?: number; deletedStorage?: number; recent?: number } = { appendLimit: session.runtime.options.maxMessageSize };
+  if (needs.deleted || needs.deletedStorage || needs.recent) {
+    const messages = await store.listMessages(box);
+    let deleted = 0;
+    let deletedStorage = 0;
+    for (const message of messages) {
       if (!message.flags.includes('\\Deleted')) continue;
       deleted++;
       deletedStorage += message.size;
     }
+    Object.assign(extras, { deleted, deletedStorage });
+    if (needs.recent) {
+      const selected = session.selected;
+      extras.recent = selected?.box.mailbox === name && selected.uidValidity === status.uidValidity
+        ? selected.recentCount
+        : session.runtime.recent.count({ ...box, uidValidity: status.uidValidity }, messages, status.uidNext);
+    }
   }
-  const extras = { appendLimit: session.runtime.options.maxMessageSize, ...(deleted !== undefined ? { deleted } : {}), ...(deletedStorage !== undefined ? { deletedStorage } : {}) };
   return formatStatusItems(items, status, extras);
 }
 

@@ -19,6 +19,7 @@ export const search: CommandSpec = {
       maxSeq: view.exists,
       maxUid: view.uids.at(-1) ?? 0,
       savedResult: session.savedSearch,
+      recent: view.recent,
     });
     const saved = savedSearchResult(result, program.returns);
     if (saved) session.savedSearch = saved;

@@ -4,6 +4,7 @@ import { fetchFlags, SelectedMailbox } from '../selected.ts';
 import type { Session } from '../session.ts';
 import { formatListEntry, listResponses } from '../mailbox/list.ts';
 import { mailboxArg } from './mailbox-arg.ts';
+import { isPlainSequenceSet, parseSeqMatchData, type SeqMatchData, seqMatchFloor } from './qresync-match.ts';
 import { AUTHENTICATED, bad, type CommandSpec, type Completion, ok, SELECTED } from './types.ts';
 
 const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
@@ -12,7 +13,7 @@ interface QresyncParams {
   readonly uidValidity: number;
   readonly modseq: number;
   readonly knownUids?: string;
-  readonly seqMatch?: readonly [string, string];
+  readonly seqMatch?: SeqMatchData;
 }
 
 function parseSelectParams(arg: Arg | undefined): { condstore: boolean; qresync?: QresyncParams } | string {
@@ -33,15 +34,17 @@ function parseSelectParams(arg: Arg | undefined): { condstore: boolean; qresync?
       const since = modseq?.kind === 'atom' ? Number(modseq.value) : NaN;
       if (!Number.isSafeInteger(uidValidity) || uidValidity < 1 || !Number.isSafeInteger(since) || since < 1) return 'Invalid QRESYNC parameters';
       let knownUids: string | undefined;
-      let seqMatch: readonly [string, string] | undefined;
+      let seqMatch: SeqMatchData | undefined;
       if (known) {
-        if (known.kind !== 'atom' || !parseSequenceSet(known.value)) return 'Invalid QRESYNC known UIDs';
+        if (known.kind !== 'atom' || !isPlainSequenceSet(known.value)) return 'Invalid QRESYNC known UIDs';
         knownUids = known.value;
       }
       if (match) {
         const [seqs, uids] = match.kind === 'list' ? match.items : [];
-        if (seqs?.kind !== 'atom' || uids?.kind !== 'atom' || !parseSequenceSet(seqs.value) || !parseSequenceSet(uids.value)) return 'Invalid QRESYNC sequence match data';
-        seqMatch = [seqs.value, uids.value];
+        if (seqs?.kind !== 'atom' || uids?.kind !== 'atom') return 'Invalid QRESYNC sequence match data';
+        const data = parseSeqMatchData(seqs.value, uids.value);
+        if ('error' in data) return data.error;
+        seqMatch = data;
       }
       qresync = { uidValidity, modseq: since, ...(knownUids ? { knownUids } : {}), ...(seqMatch ? { seqMatch } : {}) };
     } else return `Unknown SELECT parameter ${name.slice(0, 30)}`;
@@ -59,7 +62,7 @@ async function open(session: Session, args: readonly Arg[], readOnly: boolean): 
   // RFC 9051 6.3.2: a failed SELECT leaves the session without a selected mailbox.
   session.deselect();
   if (params.condstore) session.enabled.add('CONDSTORE');
-  const view = await SelectedMailbox.open(session.runtime.store, { user: session.user, mailbox: name }, readOnly);
+  const view = await SelectedMailbox.open(session.runtime.store, { user: session.user, mailbox: name }, readOnly, session.runtime.recent);
   session.selected = view;
   session.state = 'selected';
 
@@ -73,7 +76,7 @@ async function open(session: Session, args: readonly Arg[], readOnly: boolean): 
   const flags = [...SYSTEM_FLAGS, ...keywords].join(' ');
   session.untagged(`${view.exists} EXISTS`);
   const rev2 = session.enabled.has('IMAP4REV2');
-  if (!rev2) session.untagged('0 RECENT');
+  if (!rev2) session.untagged(`${view.recentCount} RECENT`);
   session.untagged(`FLAGS (${flags})`);
   // RFC 9051 6.3.2: an IMAP4rev2 SELECT/EXAMINE must include the mailbox's LIST response
   // (with accurate attributes); a pattern equal to the name matches just that mailbox, since
@@ -95,6 +98,10 @@ async function open(session: Session, args: readonly Arg[], readOnly: boolean): 
 /** RFC 7162 3.2.5: what changed since the client's last known modseq, as VANISHED (EARLIER) and FETCH. */
 async function resync(session: Session, view: SelectedMailbox, params: QresyncParams): Promise<void> {
   let expunged = await session.runtime.store.expungedSince(view.box, params.modseq);
+  if (params.seqMatch) {
+    const floor = seqMatchFloor(params.seqMatch, (seq) => view.uids[seq - 1]);
+    expunged = expunged.filter((uid) => uid > floor);
+  }
   if (params.knownUids) {
     const known = parseSequenceSet(params.knownUids)!;
     expunged = filterBySequenceSet(known, [...expunged].sort((a, b) => a - b), Math.max(view.uidNext, ...expunged, 1));
@@ -102,7 +109,7 @@ async function resync(session: Session, view: SelectedMailbox, params: QresyncPa
   if (expunged.length) session.untagged(`VANISHED (EARLIER) ${formatSequenceSet([...expunged].sort((a, b) => a - b))}`);
   view.uids.forEach((uid, index) => {
     const meta = view.meta(uid)!;
-    if (meta.modseq > params.modseq) session.untagged(`${index + 1} FETCH`, [fetchFlags(meta, true)]);
+    if (meta.modseq > params.modseq) session.untagged(`${index + 1} FETCH`, [fetchFlags(meta, view.flagsFor(meta, session.enabled), true)]);
   });
 }
 

@@ -41,8 +41,8 @@ function parseModifiers(arg: Arg | undefined): { unchangedSince?: number } | str
 }
 
 /** `(FLAGS (...) UID n MODSEQ (m))` as the FETCH response to a STORE. */
-function storeResponse(meta: MessageMeta, uid: boolean, condstore: boolean): ImapValue[] {
-  const items: ImapValue[] = [atom('FLAGS'), meta.flags.map(atom)];
+function storeResponse(meta: MessageMeta, flags: readonly string[], uid: boolean, condstore: boolean): ImapValue[] {
+  const items: ImapValue[] = [atom('FLAGS'), flags.map(atom)];
   if (uid) items.push(atom('UID'), meta.uid);
   if (condstore) items.push(atom('MODSEQ'), [meta.modseq]);
   return items;
@@ -79,7 +79,7 @@ async function runStore(session: Session, command: { uid: boolean; args: readonl
     // .SILENT still reports MODSEQ changes to a CONDSTORE client (RFC 7162 3.1.3).
     if (silent && !(session.condstore && changed.has(uid))) continue;
     if (silent) session.untagged(`${seq} FETCH`, [[atom('UID'), uid, atom('MODSEQ'), [meta.modseq]]]);
-    else session.untagged(`${seq} FETCH`, [storeResponse(meta, command.uid, session.condstore)]);
+    else session.untagged(`${seq} FETCH`, [storeResponse(meta, view.flagsFor(meta, session.enabled), command.uid, session.condstore)]);
   }
   if (conflicts.size) {
     const numbers = [...conflicts].map((uid) => (command.uid ? uid : view.seqOf(uid))).filter((n) => n > 0).sort((a, b) => a - b);

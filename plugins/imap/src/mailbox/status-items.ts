@@ -47,13 +47,15 @@ export interface StatusExtras {
   readonly deleted?: number;
   /** Bytes that an EXPUNGE would free (DELETED-STORAGE, RFC 9208): the size of \Deleted messages. */
   readonly deletedStorage?: number;
+  /** Messages \Recent to the asking session, or that no session has been told of (RECENT). */
+  readonly recent?: number;
   /** Largest APPEND accepted in bytes; null or absent is NIL (no limit). */
   readonly appendLimit?: number | null;
 }
 
-/** Which extras the items need, so the caller only counts \Deleted messages when asked to. */
-export function statusNeeds(items: readonly StatusItem[]): { readonly deleted: boolean; readonly deletedStorage: boolean } {
-  return { deleted: items.includes('DELETED'), deletedStorage: items.includes('DELETED-STORAGE') };
+/** Which extras the items need, so the caller only lists the messages when asked to. */
+export function statusNeeds(items: readonly StatusItem[]): { readonly deleted: boolean; readonly deletedStorage: boolean; readonly recent: boolean } {
+  return { deleted: items.includes('DELETED'), deletedStorage: items.includes('DELETED-STORAGE'), recent: items.includes('RECENT') };
 }
 
 function required(value: number | undefined, item: StatusItem): number {
@@ -64,8 +66,7 @@ function required(value: number | undefined, item: StatusItem): number {
 
 /**
  * The contents of the STATUS attribute list, `[atom('MESSAGES'), 12, atom('UIDNEXT'), 44]`:
- * the caller writes `* STATUS <mailbox> ` followed by this array as a list. RECENT is always 0
- * (no session here ever gets \Recent messages; IMAP4rev2 dropped it).
+ * the caller writes `* STATUS <mailbox> ` followed by this array as a list.
  */
 export function formatStatusItems(items: readonly StatusItem[], status: MailboxStatus, extras: StatusExtras = {}): ImapValue[] {
   const out: ImapValue[] = [];
@@ -88,7 +89,7 @@ export function formatStatusItems(items: readonly StatusItem[], status: MailboxS
         value = status.size;
         break;
       case 'RECENT':
-        value = 0;
+        value = required(extras.recent, item);
         break;
       case 'HIGHESTMODSEQ':
         value = status.highestModseq;

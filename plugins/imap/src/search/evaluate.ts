@@ -36,6 +36,8 @@ export interface SearchContext {
   readonly maxUid: number;
   /** The saved result (`$`, RFC 5182) as UIDs; absent means empty. */
   readonly savedResult?: readonly number[];
+  /** UIDs that are \Recent to this session (RECENT, NEW, OLD); absent means none. */
+  readonly recent?: ReadonlySet<number>;
   /** For OLDER/YOUNGER; defaults to the current time. */
   readonly now?: Date;
   /**
@@ -187,8 +189,10 @@ function compile(key: SearchKey, ctx: SearchContext): Matcher {
   switch (key.type) {
     case 'all':
       return meta(() => true);
-    case 'none':
-      return meta(() => false);
+    case 'recent': {
+      const recent = ctx.recent;
+      return meta((c) => recent?.has(c.meta.uid) ?? false);
+    }
     case 'flag': {
       const exact = key.flag;
       const lower = key.flag.toLowerCase();

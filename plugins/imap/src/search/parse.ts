@@ -170,11 +170,13 @@ class SearchParser {
 
     switch (name) {
       case 'ALL':
-      case 'OLD':
         return { type: 'all' };
       case 'RECENT':
+        return { type: 'recent' };
+      case 'OLD':
+        return { type: 'not', key: { type: 'recent' } };
       case 'NEW':
-        return { type: 'none' };
+        return { type: 'and', keys: [{ type: 'recent' }, { type: 'flag', flag: '\\Seen', present: false }] };
       case 'KEYWORD':
       case 'UNKEYWORD':
         return { type: 'flag', flag: this.#keyword(cursor, name), present: name === 'KEYWORD' };

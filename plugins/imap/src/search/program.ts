@@ -10,8 +10,8 @@ export type DayNumber = number;
 
 export type SearchKey =
   | { readonly type: 'all' }
-  /** RECENT and NEW: this server keeps no \Recent (RFC 9051 dropped it), so nothing matches. */
-  | { readonly type: 'none' }
+  /** RECENT: the message is \Recent to this session (RFC 3501 2.3.2). NEW is RECENT UNSEEN, OLD is NOT RECENT. */
+  | { readonly type: 'recent' }
   /** ANSWERED, DELETED, DRAFT, FLAGGED, SEEN, KEYWORD and their UN- forms. */
   | { readonly type: 'flag'; readonly flag: string; readonly present: boolean }
   /** HEADER, and FROM/TO/CC/BCC/SUBJECT as the header they name. '' matches any such header. */
