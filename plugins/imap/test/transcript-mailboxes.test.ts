@@ -1,29 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { loggedInClient, type RawImapClient, untaggedLines } from './client.ts';
-import { type ImapTestServer, message, PASSWORD, startImapServer } from './helpers.ts';
+import { describe, it } from 'node:test';
+import { type RawImapClient, untaggedLines } from './client.ts';
+import { message, transcriptServer } from './helpers.ts';
 
 /** Transcripts of the mailbox commands: SELECT/EXAMINE, CREATE…LIST, LSUB, STATUS, APPEND, quota. */
 
-const USERS = Array.from({ length: 20 }, (_, i) => `mb${i}@example.test`);
-let nextUser = 0;
-
 describe('imap transcripts: mailbox commands', () => {
-  let server: ImapTestServer;
-  const clients: RawImapClient[] = [];
-  before(async () => {
-    server = await startImapServer({ users: USERS });
-  });
-  after(async () => {
-    for (const client of clients) client.close();
-    await server?.stop();
-  });
+  const server = transcriptServer('mb', 20);
 
   /** A fresh account per test, so tests do not see each other's mailboxes. */
   async function fresh(): Promise<{ client: RawImapClient; user: string }> {
-    const user = USERS[nextUser++]!;
-    const client = await loggedInClient(server.port, user, PASSWORD);
-    clients.push(client);
+    const user = server.freshUser();
+    const client = await server.login(user);
     return { client, user };
   }
 

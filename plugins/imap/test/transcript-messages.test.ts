@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { loggedInClient, type RawImapClient, untaggedLines, waitForLine } from './client.ts';
-import { type ImapTestServer, message, PASSWORD, startImapServer } from './helpers.ts';
+import { describe, it } from 'node:test';
+import { type RawImapClient, untaggedLines, waitForLine } from './client.ts';
+import { message, transcriptServer } from './helpers.ts';
 
 /** Transcripts of the selected-state commands: FETCH, STORE, SEARCH, COPY/MOVE, EXPUNGE, IDLE, CONDSTORE/QRESYNC. */
-
-const USERS = Array.from({ length: 40 }, (_, i) => `msg${i}@example.test`);
-let nextUser = 0;
 
 const MULTIPART = [
   'From: sender@example.org',
@@ -31,29 +28,19 @@ const MULTIPART = [
 ].join('\r\n');
 
 describe('imap transcripts: message commands', () => {
-  let server: ImapTestServer;
-  const clients: RawImapClient[] = [];
-  before(async () => {
-    server = await startImapServer({ users: USERS });
-  });
-  after(async () => {
-    for (const client of clients) client.close();
-    await server?.stop();
-  });
+  const server = transcriptServer('msg', 40);
 
   /**
    * A fresh account with `subjects` delivered to INBOX, logged in; `enable` is sent before SELECT.
    * Another session has selected INBOX first, so no message is \Recent to this one.
    */
   async function mailbox(subjects: readonly string[], options: { enable?: string; select?: boolean } = {}) {
-    const user = USERS[nextUser++]!;
+    const user = server.freshUser();
     for (const subject of subjects) await server.deliver(user, subject === 'multi' ? MULTIPART : message(subject));
-    const first = await loggedInClient(server.port, user, PASSWORD);
+    const first = await server.login(user);
     await first.command('SELECT INBOX');
     await first.command('LOGOUT');
-    first.close();
-    const client = await loggedInClient(server.port, user, PASSWORD);
-    clients.push(client);
+    const client = await server.login(user);
     if (options.enable) assert.match((await client.command(`ENABLE ${options.enable}`)).tagged, / OK /);
     let selected;
     if (options.select !== false) {
@@ -77,12 +64,11 @@ describe('imap transcripts: message commands', () => {
     });
 
     it('ENVELOPE', async () => {
-      const { client } = await mailbox(['one']);
+      const { client, user } = await mailbox(['one']);
       const reply = await client.command('FETCH 1 ENVELOPE');
       const sender = '((NIL NIL "sender" "example.org"))';
       assert.equal(reply.lines[0], `* 1 FETCH (ENVELOPE ("Sat, 28 Nov 2026 10:00:00 +0000" "one" ${sender} ${sender} ${sender} ((NIL NIL "alice" "example.test")) NIL NIL NIL "<one@example.org>"))`);
       // Several addresses follow each other with no space (RFC 9051 9: "(" 1*address ")").
-      const user = USERS[nextUser - 1]!;
       await server.deliver(user, 'From: a@example.org\r\nTo: "B" <b@example.org>, c@example.org\r\nSubject: two\r\n\r\nhi\r\n');
       await client.command('NOOP');
       const two = await client.command('FETCH 2 ENVELOPE');
@@ -369,8 +355,7 @@ describe('imap transcripts: message commands', () => {
       await server.store.updateFlags(box, [2], 'add', ['\\Deleted']);
       await server.store.expunge(box);
       await server.store.updateFlags(box, [3], 'add', ['\\Answered']);
-      const again = await loggedInClient(server.port, user, PASSWORD);
-      clients.push(again);
+      const again = await server.login(user);
       await again.command('ENABLE QRESYNC');
       const reply = await again.command(`SELECT INBOX (QRESYNC (${uidValidity} ${start}))`);
       assert.ok(reply.lines.includes('* VANISHED (EARLIER) 2'), reply.lines.join('\n'));
@@ -393,8 +378,7 @@ describe('imap transcripts: message commands', () => {
       const box = { user, mailbox: 'INBOX' };
       await server.store.updateFlags(box, [5], 'add', ['\\Deleted']);
       await server.store.expunge(box);
-      const again = await loggedInClient(server.port, user, PASSWORD);
-      clients.push(again);
+      const again = await server.login(user);
       await again.command('ENABLE QRESYNC');
       const vanished = (reply: { lines: readonly string[] }) => reply.lines.filter((line) => line.startsWith('* VANISHED'));
       // From an old modseq alone the server cannot know the client saw 2 go.

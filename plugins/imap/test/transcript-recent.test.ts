@@ -1,34 +1,22 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { loggedInClient, type RawImapClient, type Reply, untaggedLines } from './client.ts';
-import { type ImapTestServer, message, PASSWORD, startImapServer } from './helpers.ts';
+import { describe, it } from 'node:test';
+import { type RawImapClient, type Reply, untaggedLines } from './client.ts';
+import { message, transcriptServer } from './helpers.ts';
 
 /** IMAP4rev1's \Recent (RFC 3501 2.3.2): recent to the first read-write session told of a message. */
-
-const USERS = Array.from({ length: 8 }, (_, i) => `recent${i}@example.test`);
-let nextUser = 0;
 
 const recentLine = (reply: Reply) => reply.lines.find((line) => / RECENT$/.test(line));
 
 describe('imap transcripts: \\Recent', () => {
-  let server: ImapTestServer;
-  const clients: RawImapClient[] = [];
-  before(async () => {
-    server = await startImapServer({ users: USERS });
-  });
-  after(async () => {
-    for (const client of clients) client.close();
-    await server?.stop();
-  });
+  const server = transcriptServer('recent', 8);
 
   async function account(delivered: number): Promise<{ user: string; login: () => Promise<RawImapClient> }> {
-    const user = USERS[nextUser++]!;
+    const user = server.freshUser();
     for (let i = 1; i <= delivered; i++) await server.deliver(user, message(`m${i}`));
     return {
       user,
       async login() {
-        const client = await loggedInClient(server.port, user, PASSWORD);
-        clients.push(client);
+        const client = await server.login(user);
         return client;
       },
     };

@@ -1,30 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { loggedInClient, type RawImapClient, untaggedLines, waitForLine } from './client.ts';
-import { type ImapTestServer, message, PASSWORD, startImapServer } from './helpers.ts';
+import { describe, it } from 'node:test';
+import { type RawImapClient, untaggedLines, waitForLine } from './client.ts';
+import { message, transcriptServer } from './helpers.ts';
 
 /** Two sessions on one mailbox: what each learns of the other's changes, and when (RFC 9051 7.5.1). */
 
-const USERS = Array.from({ length: 8 }, (_, i) => `two${i}@example.test`);
-let nextUser = 0;
-
 describe('imap transcripts: two sessions on one mailbox', () => {
-  let server: ImapTestServer;
-  const clients: RawImapClient[] = [];
-  before(async () => {
-    server = await startImapServer({ users: USERS });
-  });
-  after(async () => {
-    for (const client of clients) client.close();
-    await server?.stop();
-  });
+  const server = transcriptServer('two', 8);
 
   async function pair(count: number): Promise<{ one: RawImapClient; two: RawImapClient; user: string }> {
-    const user = USERS[nextUser++]!;
+    const user = server.freshUser();
     for (let i = 1; i <= count; i++) await server.deliver(user, message(`m${i}`));
-    const one = await loggedInClient(server.port, user, PASSWORD);
-    const two = await loggedInClient(server.port, user, PASSWORD);
-    clients.push(one, two);
+    const one = await server.login(user);
+    const two = await server.login(user);
     assert.ok((await one.command('SELECT INBOX')).lines.includes(`* ${count} EXISTS`));
     assert.ok((await two.command('SELECT INBOX')).lines.includes(`* ${count} EXISTS`));
     return { one, two, user };
