@@ -326,6 +326,9 @@ describe('imap transcripts: message commands', () => {
       assert.match(modseq.lines[0]!, /^\* 1 FETCH \(MODSEQ \(\d+\)\)$/);
       const search = await client.command(`SEARCH MODSEQ ${start + 1}`);
       assert.match(search.lines[0]!, /^\* SEARCH 2 \(MODSEQ \d+\)$/);
+      for (const bad of ['0', '-1', 'x', '99999999999999999999']) {
+        assert.match((await client.command(`FETCH 1 (FLAGS) (CHANGEDSINCE ${bad})`)).tagged, / BAD /, bad);
+      }
     });
 
     it('UID FETCH (CHANGEDSINCE n VANISHED) reports expunged UIDs as VANISHED (EARLIER)', async () => {

@@ -1,9 +1,10 @@
 import type { MessageMeta } from '@posthorn/contracts';
 import { type FetchItem, needsMessage, parseFetchItems, responseName, setsSeen } from '../message/fetch-items.ts';
-import { type FetchUnknownCte, fetchValue, formatInternalDate } from '../message/fetch-values.ts';
+import { flagListText, metaItemText } from '../message/fetch-meta.ts';
+import { type FetchUnknownCte, fetchValue } from '../message/fetch-values.ts';
 import { formatSequenceSet, parseSequenceSet, filterBySequenceSet } from '../protocol/sequence.ts';
 import type { ParsedCommand } from '../protocol/parser.ts';
-import { atom, type Arg, type ImapValue, isAtomArg } from '../protocol/values.ts';
+import { type Arg, type ImapValue, isAtomArg } from '../protocol/values.ts';
 import { ResponseBuilder } from '../protocol/writer.ts';
 import type { SelectedMailbox } from '../selected.ts';
 import type { Session } from '../session.ts';
@@ -28,7 +29,8 @@ function parseModifiers(arg: Arg | undefined): Modifiers | string {
     const name = item.kind === 'atom' ? item.value.toUpperCase() : '';
     if (name === 'CHANGEDSINCE') {
       const value = arg.items[++i];
-      if (value?.kind !== 'atom' || !/^\d{1,19}$/.test(value.value) || !Number.isSafeInteger(Number(value.value))) return 'Invalid CHANGEDSINCE';
+      // mod-sequence-value (RFC 7162 7): 1 and up; 0 is only for UNCHANGEDSINCE and SEARCH MODSEQ.
+      if (value?.kind !== 'atom' || !/^[1-9]\d{0,18}$/.test(value.value) || !Number.isSafeInteger(Number(value.value))) return 'Invalid CHANGEDSINCE';
       changedSince = Number(value.value);
     } else if (name === 'VANISHED') vanished = true;
     else return 'Unknown FETCH modifier';
@@ -79,21 +81,36 @@ async function runFetch(session: Session, command: ParsedCommand): Promise<Compl
   }
 
   const needsBody = items.some(needsMessage);
+  // Messages whose \Seen this command set report their FLAGS even when not asked for.
+  const withFlags = items.some((item) => item.kind === 'FLAGS') ? items : [...items, { kind: 'FLAGS' } as FetchItem];
+  const names = items.map((item) => `${responseName(item)} `);
+  const namesWithFlags = withFlags.map((item) => `${responseName(item)} `);
+  // One builder collects the responses of a whole batch, so their text becomes one buffer
+  // and one write per ~64 KB, not one per message (FETCH FLAGS over a big mailbox).
+  const out = new ResponseBuilder();
   let missing = 0;
-  let batch: Buffer[] = [];
-  let batched = 0;
   const flush = async () => {
-    if (batch.length) session.write(batch);
-    batch = [];
-    batched = 0;
+    session.write(out.take());
     await session.connection.drained();
   };
+  // The targets ascend, as the view's UIDs do: walking both finds each sequence number
+  // without a search; a UID not where the walk expects it is looked up.
+  const viewUids = view.uids;
+  let cursor = 0;
   for (const uid of targets) {
     const meta = view.meta(uid);
-    const seq = view.seqOf(uid);
+    while (cursor < viewUids.length && viewUids[cursor]! < uid) cursor++;
+    const seq = viewUids[cursor] === uid ? cursor + 1 : view.seqOf(uid);
     if (!meta || !seq) continue;
-    let message;
-    if (needsBody) {
+    const list = seenNow.has(uid) ? withFlags : items;
+    const listNames = list === items ? names : namesWithFlags;
+    if (!needsBody) {
+      // Metadata only (FETCH FLAGS and the like): the whole response is text.
+      let rest = '';
+      for (let i = 1; i < list.length; i++) rest += ` ${listNames[i]}${metaText(list[i]!, meta, view, session.enabled)}`;
+      out.text(`* ${seq} FETCH (${listNames[0]}${metaText(list[0]!, meta, view, session.enabled)}${rest})\r\n`);
+    } else {
+      let message;
       try {
         message = await cache.get(store, view.box, uid, meta.id);
       } catch (err) {
@@ -104,24 +121,30 @@ async function runFetch(session: Session, command: ParsedCommand): Promise<Compl
         }
         throw err;
       }
-    }
-    const withFlags = seenNow.has(uid) && !items.some((item) => item.kind === 'FLAGS') ? [...items, { kind: 'FLAGS' } as FetchItem] : items;
-    const values: ImapValue[] = [];
-    for (const item of withFlags) {
-      const value = metaValue(item, meta, view, session.enabled) ?? fetchValue(item, message!.raw, message!.structure);
-      if (isUnknownCte(value)) {
-        await flush();
-        return no(value.text, 'UNKNOWN-CTE');
+      // Every value first: an unknown transfer encoding ends the command before this response.
+      const texts: (string | undefined)[] = [];
+      const values: ImapValue[] = [];
+      for (const item of list) {
+        const text = metaText(item, meta, view, session.enabled);
+        const value = text === undefined ? fetchValue(item, message.raw, message.structure) : null;
+        if (isUnknownCte(value)) {
+          await flush();
+          return no(value.text, 'UNKNOWN-CTE');
+        }
+        texts.push(text);
+        values.push(value ?? null);
       }
-      values.push(atom(responseName(item)), value ?? null);
+      out.text(`* ${seq} FETCH (`);
+      for (let i = 0; i < list.length; i++) {
+        out.text(i ? ` ${listNames[i]}` : listNames[i]!);
+        const text = texts[i];
+        if (text === undefined) out.value(values[i]!);
+        else out.text(text);
+      }
+      out.text(')').end();
     }
-    for (const chunk of new ResponseBuilder().text(`* ${seq} FETCH `).list(values).finish()) {
-      batch.push(chunk);
-      batched += chunk.length;
-    }
-    // Many small responses (FETCH FLAGS over a big mailbox) go out in few writes; the wait
-    // for the client to read keeps a huge FETCH from piling up in memory.
-    if (batched >= WRITE_BATCH) await flush();
+    // The wait for the client to read keeps a huge FETCH from piling up in memory.
+    if (out.size >= WRITE_BATCH) await flush();
   }
   await flush();
   if (missing) return no('Some messages were expunged meanwhile', 'EXPUNGEISSUED');
@@ -132,22 +155,9 @@ function isUnknownCte(value: ImapValue | FetchUnknownCte | undefined): value is 
   return typeof value === 'object' && value !== null && !Buffer.isBuffer(value) && 'error' in value;
 }
 
-/** The items that come from the store's metadata, or undefined for those read from the message. */
-function metaValue(item: FetchItem, meta: MessageMeta, view: SelectedMailbox, enabled: ReadonlySet<string>): ImapValue | undefined {
-  switch (item.kind) {
-    case 'FLAGS':
-      return view.flagsFor(meta, enabled).map(atom);
-    case 'UID':
-      return meta.uid;
-    case 'INTERNALDATE':
-      return formatInternalDate(meta.internalDate);
-    case 'MODSEQ':
-      return [meta.modseq];
-    case 'RFC822.SIZE':
-      return meta.size;
-    default:
-      return undefined;
-  }
+/** The response text of an item that comes from the store's metadata, or undefined for those read from the message. */
+function metaText(item: FetchItem, meta: MessageMeta, view: SelectedMailbox, enabled: ReadonlySet<string>): string | undefined {
+  return item.kind === 'FLAGS' ? flagListText(view.flagsFor(meta, enabled)) : metaItemText(item, meta);
 }
 
 export const fetch: CommandSpec = {

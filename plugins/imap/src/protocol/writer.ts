@@ -6,9 +6,13 @@ const MAX_QUOTED = 1024;
 /**
  * Serialises response data into buffers: text is collected into one string and flushed when a
  * literal's bytes have to go out, so a FETCH response is a handful of buffers, not hundreds.
+ * One builder may also collect many responses (`end` after each, `take` per batch): the text
+ * between literals then becomes one buffer for all of them, not one per response.
  */
 export class ResponseBuilder {
-  readonly #chunks: Buffer[] = [];
+  #chunks: Buffer[] = [];
+  /** Bytes in #chunks. */
+  #bytes = 0;
   #text = '';
 
   text(value: string): this {
@@ -56,9 +60,27 @@ export class ResponseBuilder {
 
   /** The response so far, CRLF appended. */
   finish(): Buffer[] {
+    return this.end().take();
+  }
+
+  /** Ends a response line (CRLF); the next text starts the next response. */
+  end(): this {
     this.#text += '\r\n';
+    return this;
+  }
+
+  /** About how many bytes are collected (text counted in UTF-16 units, exact for ASCII). */
+  get size(): number {
+    return this.#bytes + this.#text.length;
+  }
+
+  /** Everything collected so far; the builder starts over empty. */
+  take(): Buffer[] {
     this.#flush();
-    return this.#chunks;
+    const chunks = this.#chunks;
+    this.#chunks = [];
+    this.#bytes = 0;
+    return chunks;
   }
 
   #string(value: string): void {
@@ -72,12 +94,17 @@ export class ResponseBuilder {
   #literal(bytes: Buffer, binary: boolean): void {
     this.#text += `${binary ? '~' : ''}{${bytes.length}}\r\n`;
     this.#flush();
-    if (bytes.length) this.#chunks.push(bytes);
+    if (bytes.length) this.#push(bytes);
   }
 
   #flush(): void {
-    if (this.#text) this.#chunks.push(Buffer.from(this.#text, 'utf8'));
+    if (this.#text) this.#push(Buffer.from(this.#text, 'utf8'));
     this.#text = '';
+  }
+
+  #push(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.length;
   }
 }
 
