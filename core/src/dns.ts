@@ -22,7 +22,8 @@ export function createResolver(options: ResolverOptions): DnsResolver {
     reverse: (ip: string) => resolver.resolvePtr(reverseName(ip)),
     resolve4: (name: string) => resolver.resolve4(name),
     resolve6: (name: string) => resolver.resolve6(name),
-    resolveMx: (name: string): Promise<MxRecord[]> => resolver.resolveMx(name),
+    // Exactly the contract's fields: later Node 24 releases add `type: 'MX'` to each record.
+    resolveMx: async (name: string): Promise<MxRecord[]> => (await resolver.resolveMx(name)).map(({ exchange, priority }) => ({ exchange, priority })),
     resolveTxt: (name: string) => resolver.resolveTxt(name),
     resolveCname: (name: string) => resolver.resolveCname(name),
     resolve: (name: string, rrtype: string) => resolver.resolve(name, rrtype as 'A') as Promise<unknown[]>,

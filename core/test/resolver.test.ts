@@ -81,7 +81,9 @@ describe('createResolver', () => {
     assert.deepEqual(await resolver.reverse('198.51.100.1'), ['host.mail.test']);
     assert.deepEqual(await resolver.resolveMx('mail.test'), [{ exchange: 'in.mail.test', priority: 5 }]);
     assert.deepEqual(await resolver.resolveTxt('mail.test'), [['hello']]);
-    assert.deepEqual(await resolver.resolve('mail.test', 'MX'), [{ exchange: 'in.mail.test', priority: 5 }]);
+    // The generic lookup hands on what node:dns gives (later Node 24 releases add a `type`).
+    const generic = (await resolver.resolve('mail.test', 'MX')) as { exchange: string; priority: number }[];
+    assert.deepEqual(generic.map(({ exchange, priority }) => ({ exchange, priority })), [{ exchange: 'in.mail.test', priority: 5 }]);
     assert.deepEqual(dns.queries.slice(0, 3), [`PTR ${reverseName('198.51.100.1')}`, 'MX mail.test', 'TXT mail.test']);
   });
 

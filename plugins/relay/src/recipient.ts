@@ -50,6 +50,9 @@ export function recipientTarget(address: string): RecipientTarget {
   const ascii = domainToASCII(domain);
   if (!ascii) return { kind: 'invalid', reason: 'not a valid domain name' };
   const unicode = domainToUnicode(ascii);
+  // An A-label that does not decode is left as it is by domainToUnicode (Node 24.21 no longer
+  // refuses it in domainToASCII): a label still starting with xn-- is no A-label (RFC 5890 2.3.2.1).
+  if (unicode.split('.').some((label) => label.startsWith('xn--'))) return { kind: 'invalid', reason: 'not a valid domain name' };
   const written = domain.normalize('NFC').toLowerCase();
   if (written !== ascii && written !== unicode) return { kind: 'invalid', reason: 'domain not in canonical form' };
   if (ascii.length > 253) return { kind: 'invalid', reason: 'domain too long' };
