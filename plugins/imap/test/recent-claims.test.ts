@@ -51,3 +51,15 @@ test('mailboxes, users and UIDVALIDITY values are kept apart; a STATUS count set
   assert.equal(claims.count(recreated, messages(3, 2), 4), 1);
   assert.deepEqual(claims.open({ ...INBOX, user: 'bob' }, messages(1, 0), 2, true), [1]);
 });
+
+test('the least recently used mailboxes are forgotten past the bound, and start afresh', () => {
+  const claims = new RecentClaims(STARTED, 2);
+  const box = (mailbox: string) => ({ ...INBOX, mailbox });
+  claims.open(box('A'), messages(1, 0), 2, true);
+  claims.open(box('B'), messages(1, 0), 2, true);
+  // A is used again, so B is the one forgotten when C comes.
+  assert.deepEqual(claims.open(box('A'), messages(1, 0), 2, true), []);
+  claims.open(box('C'), messages(1, 0), 2, true);
+  assert.deepEqual(claims.open(box('A'), messages(1, 0), 2, false), []);
+  assert.deepEqual(claims.open(box('B'), messages(1, 0), 2, false), [1]);
+});
