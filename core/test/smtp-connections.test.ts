@@ -3,6 +3,18 @@ import { after, before, describe, it } from 'node:test';
 import { fixture, SmtpClient, startTestServer, tempDir, type TestServer } from '@posthorn/testkit';
 import { command, eventually, message, next } from './helpers/replies.ts';
 
+/** A client greeted with 220, retried until a connection slot is free (the server frees it on its own schedule). */
+function connectWhenFree(port: number, what: string, timeoutMs?: number): Promise<SmtpClient> {
+  return eventually(async () => {
+    const candidate = await SmtpClient.connect(port);
+    const greeting = await candidate.reply();
+    if (greeting.code === 220) return candidate;
+    await next(candidate).catch(() => undefined);
+    candidate.close();
+    return undefined;
+  }, what, timeoutMs);
+}
+
 describe('connection limits and timers', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let server: TestServer;
@@ -17,6 +29,7 @@ describe('connection limits and timers', () => {
           { name: 'delayed', role: 'mx', greetingDelay: 5000, reverseLookup: false },
           { name: 'instant', role: 'mx', greetingDelay: 0, reverseLookup: false },
           { name: 'per-ip', role: 'mx', maxConnectionsPerIp: 2 },
+          { name: 'per-ip-tls', role: 'mx', maxConnectionsPerIp: 1 },
           { name: 'idle', role: 'mx', idleTimeout: 1000 },
           { name: 'slow-data', role: 'mx', dataTimeout: 1000, idleTimeout: 60000 },
         ],
@@ -76,16 +89,24 @@ describe('connection limits and timers', () => {
       await command(first, 'QUIT', 221, '2.0.0');
       await first.waitClosed();
       // The server notices the close on its own schedule; poll until the slot is free.
-      const fourth = await eventually(async () => {
-        const candidate = await SmtpClient.connect(port);
-        const greeting = await candidate.reply();
-        if (greeting.code === 220) return candidate;
-        await next(candidate).catch(() => undefined);
-        candidate.close();
-        return undefined;
-      }, 'a free connection slot');
+      const fourth = await connectWhenFree(port, 'a free connection slot');
       await transact(fourth, 'after a slot was freed');
       fourth.close();
+      second.close();
+    });
+
+    it('frees the slot of a connection that ended after STARTTLS', async () => {
+      // STARTTLS moves the connection onto a TLS socket and drops every listener of the plain
+      // one; the per-IP count must still go down when the TLS socket closes.
+      const port = server.port('per-ip-tls');
+      const first = await SmtpClient.open(port);
+      await command(first, 'EHLO tls.test', 250, '');
+      assert.equal((await first.startTls()).code, 220);
+      await command(first, 'EHLO tls.test', 250, '');
+      await command(first, 'QUIT', 221, '2.0.0');
+      await first.waitClosed();
+      const second = await connectWhenFree(port, 'the slot of the STARTTLS connection', 5000);
+      await transact(second, 'after a STARTTLS connection ended');
       second.close();
     });
   });

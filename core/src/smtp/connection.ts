@@ -1,8 +1,9 @@
 import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { SmtpReply } from '../reply.ts';
 import { Replies } from '../reply.ts';
+import { LeanSmtpConnection } from './lean-connection.ts';
+import type { SmtpSession } from './session.ts';
 
 /** What the Posthorn listener supplies to each connection. */
 export interface ConnectionHost {
@@ -45,44 +46,67 @@ function builtinOverride(data: string): string | undefined {
  * smtp-server's connection with three changes: the pause before the greeting is configurable
  * (smtp-server fixes it at 100 ms), connections per IP are limited, and replies carry the
  * enhanced status code Posthorn chose instead of one derived from the basic code.
+ *
+ * Thousands of these can sit idle at once, so each carries as little as it can: the listener's
+ * settings are read through the server, not copied, and nothing is hung on the socket.
  */
-class PosthornConnection extends SMTPConnection {
-  readonly #host: ConnectionHost;
-  readonly #perIp: Map<string, number>;
+export class PosthornConnection extends LeanSmtpConnection {
+  /**
+   * The plugin-facing session. Undefined until smtp-server's onConnect; then null until the
+   * listener first needs the object (an idle connection may never); then the session. Kept
+   * here and not on smtp-server's session object: a property added to that object once
+   * smtp-server has filled it in turns it into a slow dictionary-mode object of about 1 KB.
+   */
+  posthornSession: SmtpSession | null | undefined = undefined;
+  /** The address this connection was counted under in the per-IP map, until it is closed. */
+  #countedIp: string | undefined = undefined;
 
   constructor(server: PosthornSmtpServer, socket: Socket, options: unknown) {
     super(server, socket, options);
-    this.#host = server.host;
-    this.#perIp = server.perIp;
+    // Set while the session object has only its id, so it stays a fast object.
     this.session[CONNECTION] = this;
+  }
+
+  get #posthornServer(): PosthornSmtpServer {
+    return this._server as unknown as PosthornSmtpServer;
   }
 
   override init(): void {
     this._setListeners(() => {
-      const total = Number(this._server.options.maxClients) || 0;
-      if (total && this._server.connections.size > total) {
+      const server = this.#posthornServer;
+      const total = Number(server.options.maxClients) || 0;
+      if (total && server.connections.size > total) {
         this.send(Replies.tooManyConnections.code, Replies.tooManyConnections.text, false);
         return;
       }
       const ip = this.remoteAddress;
-      const count = (this.#perIp.get(ip) ?? 0) + 1;
-      this.#perIp.set(ip, count);
-      this._socket.once('close', () => {
-        const left = (this.#perIp.get(ip) ?? 1) - 1;
-        if (left > 0) this.#perIp.set(ip, left);
-        else this.#perIp.delete(ip);
-      });
-      if (count > this.#host.maxConnectionsPerIp) {
+      const count = (server.perIp.get(ip) ?? 0) + 1;
+      server.perIp.set(ip, count);
+      // Given back in _onClose(), which smtp-server runs for the plain socket and, after
+      // STARTTLS, for the TLS socket (a listener on the plain socket would be dropped then).
+      this.#countedIp = ip;
+      if (count > server.host.maxConnectionsPerIp) {
         this.send(Replies.tooManyConnectionsFromIp.code, Replies.tooManyConnectionsFromIp.text, false);
         return;
       }
-      if (this.#host.greetingDelay > 0) {
+      if (server.host.greetingDelay > 0) {
         // Early-talker detection: a client that sends before the greeting is refused.
-        setTimeout(() => this.connectionReady(), this.#host.greetingDelay).unref();
+        setTimeout(() => this.connectionReady(), server.host.greetingDelay).unref();
       } else {
         this.connectionReady();
       }
     });
+  }
+
+  override _onClose(): void {
+    super._onClose();
+    const ip = this.#countedIp;
+    if (ip === undefined) return;
+    this.#countedIp = undefined;
+    const perIp = this.#posthornServer.perIp;
+    const left = (perIp.get(ip) ?? 1) - 1;
+    if (left > 0) perIp.set(ip, left);
+    else perIp.delete(ip);
   }
 
   override send(code: number, data?: string | string[], context?: string | false): void {
@@ -125,7 +149,7 @@ class PosthornConnection extends SMTPConnection {
       proceed();
       return;
     }
-    this.#host.onHelo(this.session, parts[1], extended).then(
+    this.#posthornServer.host.onHelo(this.session, parts[1], extended).then(
       (refusal) => {
         if (!refusal) return proceed();
         this.send(refusal.code, refusal.text);
@@ -160,6 +184,6 @@ export class PosthornSmtpServer extends SMTPServer {
   }
 }
 
-export function connectionOf(session: object): SMTPConnection | undefined {
-  return (session as Record<symbol, unknown>)[CONNECTION] as SMTPConnection | undefined;
+export function connectionOf(session: object): PosthornConnection | undefined {
+  return (session as Record<symbol, unknown>)[CONNECTION] as PosthornConnection | undefined;
 }

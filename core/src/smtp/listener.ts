@@ -8,10 +8,10 @@ import type { HookSet } from '../hooks.ts';
 import { newId } from '../ids.ts';
 import { Message } from '../message/message.ts';
 import { Replies, type SmtpReply } from '../reply.ts';
-import { connectionOf, PosthornSmtpServer } from './connection.ts';
+import { connectionOf, type PosthornConnection, PosthornSmtpServer } from './connection.ts';
 import { DataGuard } from './data-guard.ts';
 import { receivedValue } from './received.ts';
-import { paramsOf, type RawSession, SmtpSession, SmtpTransaction } from './session.ts';
+import { paramsOf, type RawSession, type SessionShared, SmtpSession, SmtpTransaction } from './session.ts';
 import type { Verdicts } from '../verdicts.ts';
 
 /** What a listener needs from the server around it. */
@@ -25,7 +25,6 @@ export interface ListenerRuntime {
   readonly verdicts: Verdicts;
 }
 
-const SESSION = Symbol('posthorn.session');
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 /** ESMTP parameters this server implements (RFC 1870, 6152, 6531, 3461, 4954); others get 555. */
@@ -60,11 +59,13 @@ export class SmtpListener {
   readonly #runtime: ListenerRuntime;
   readonly #server: PosthornSmtpServer;
   readonly #log: Logger;
+  readonly #sessionShared: SessionShared;
 
   constructor(config: ListenerConfig, runtime: ListenerRuntime) {
     this.config = config;
     this.#runtime = runtime;
     this.#log = runtime.log.child({ listener: config.name });
+    this.#sessionShared = { listener: { name: config.name, role: config.role }, log: this.#log };
     const submission = config.role !== 'mx';
     this.#server = new PosthornSmtpServer(
       {
@@ -136,13 +137,14 @@ export class SmtpListener {
     return (this.#server as unknown as { connections: Set<unknown> }).connections.size;
   }
 
+  #connection(raw: RawSession): PosthornConnection {
+    const connection = connectionOf(raw);
+    if (!connection) throw new Error('smtp-server session without a Posthorn connection');
+    return connection;
+  }
+
   #session(raw: RawSession): SmtpSession {
-    let session = raw[SESSION] as SmtpSession | undefined;
-    if (!session) {
-      session = new SmtpSession(raw, { name: this.config.name, role: this.config.role }, this.#log);
-      raw[SESSION] = session;
-    }
-    return session;
+    return (this.#connection(raw).posthornSession ??= new SmtpSession(raw, this.#sessionShared));
   }
 
   #reverse(ip: string, done: (err: Error | null, names?: string[]) => void): void {
@@ -158,10 +160,19 @@ export class SmtpListener {
   }
 
   #onConnect(raw: RawSession, done: (err?: Error | null) => void): void {
+    const hooks = this.#runtime.hooks();
+    const debug = this.#log.isLevelEnabled('debug');
+    if (!debug && !hooks.isUsed('connect')) {
+      // Nothing to run and nothing to log: the session object waits until something needs it
+      // (an idle connection may never get that far), and the connection is let in as the hook
+      // would have let it in, once the current call stack is done.
+      this.#connection(raw).posthornSession = null;
+      queueMicrotask(() => done(null));
+      return;
+    }
     const session = this.#session(raw);
-    // Checked first: building the connection's child logger only to drop a debug line costs time.
-    if (this.#log.isLevelEnabled('debug')) session.log.debug({ port: raw.remotePort, hostname: session.remoteHostname }, 'connect');
-    this.#runtime.verdicts.decide(this.#runtime.hooks(), 'connect', undefined, session).then((refusal) => done(refusal ? replyError(refusal) : null));
+    if (debug) session.log.debug({ port: raw.remotePort, hostname: session.remoteHostname }, 'connect');
+    this.#runtime.verdicts.decide(hooks, 'connect', undefined, session).then((refusal) => done(refusal ? replyError(refusal) : null));
   }
 
   #onHelo(raw: RawSession, name: string, extended: boolean): Promise<SmtpReply | undefined> {
@@ -302,10 +313,15 @@ export class SmtpListener {
   }
 
   #onClose(raw: RawSession): void {
-    const session = raw[SESSION] as SmtpSession | undefined;
-    if (!session) return;
-    if (this.#log.isLevelEnabled('debug')) session.log.debug('disconnect');
-    void this.#runtime.verdicts.notify(this.#runtime.hooks(), 'disconnect', session);
+    const connection = connectionOf(raw);
+    // Connections refused before onConnect (limits, early close) never had a session.
+    if (connection?.posthornSession === undefined) return;
+    const hooks = this.#runtime.hooks();
+    const debug = this.#log.isLevelEnabled('debug');
+    if (connection.posthornSession === null && !debug && !hooks.isUsed('disconnect')) return;
+    const session = this.#session(raw);
+    if (debug) session.log.debug('disconnect');
+    void this.#runtime.verdicts.notify(hooks, 'disconnect', session);
   }
 }
 

@@ -8,29 +8,44 @@ export type RawSession = SMTPServerSession & Record<symbol, unknown>;
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
-/** The plugin-facing view of one SMTP connection, backed by smtp-server's session object. */
-export class SmtpSession implements Session {
-  readonly id: string;
+/** What every session of one listener shares: one object per listener, not per connection. */
+export interface SessionShared {
   readonly listener: ListenerInfo;
-  user: AuthenticatedUser | undefined;
+  /** The listener's logger; a session's own logger is a child of it. */
+  readonly log: Logger;
+}
+
+/**
+ * The plugin-facing view of one SMTP connection, backed by smtp-server's session object.
+ * Thousands can be open at once, so it holds only what differs per connection; the rest is
+ * read from smtp-server's session or from what the listener's sessions share.
+ */
+export class SmtpSession implements Session {
+  user: AuthenticatedUser | undefined = undefined;
   /** The transaction in progress, if any. */
-  transaction: SmtpTransaction | undefined;
+  transaction: SmtpTransaction | undefined = undefined;
   readonly #raw: RawSession;
-  readonly #parentLog: Logger;
+  readonly #shared: SessionShared;
   // Made on first use: most connections never log anything of their own and no plugin keeps
   // state on them, and with thousands of idle connections every object counts.
-  #log: Logger | undefined;
-  #state: Map<string, unknown> | undefined;
+  #log: Logger | undefined = undefined;
+  #state: Map<string, unknown> | undefined = undefined;
 
-  constructor(raw: RawSession, listener: ListenerInfo, log: Logger) {
+  constructor(raw: RawSession, shared: SessionShared) {
     this.#raw = raw;
-    this.id = raw.id;
-    this.listener = listener;
-    this.#parentLog = log;
+    this.#shared = shared;
+  }
+
+  get id(): string {
+    return this.#raw.id;
+  }
+
+  get listener(): ListenerInfo {
+    return this.#shared.listener;
   }
 
   get log(): Logger {
-    return (this.#log ??= this.#parentLog.child({ cid: this.#raw.id, ip: this.#raw.remoteAddress }));
+    return (this.#log ??= this.#shared.log.child({ cid: this.#raw.id, ip: this.#raw.remoteAddress }));
   }
 
   get state(): Map<string, unknown> {
