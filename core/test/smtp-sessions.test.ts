@@ -4,9 +4,9 @@
  * logging is on, else when first needed), and every session log line carries its id.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { captureLogs, fixture, SmtpClient, startTestServer, tempDir, type TestServer } from '@posthorn/testkit';
+import { captureLogs, fixture, SmtpClient, suiteServer } from '@posthorn/testkit';
 import { events, type SessionEvent } from './fixtures/session-observer.ts';
 import { command, eventually, next } from './helpers/replies.ts';
 
@@ -18,32 +18,22 @@ function disconnectOf(listener: string, nth = 1): Promise<SessionEvent> {
 }
 
 describe('sessions without a connect tap, logging at info', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  let server: TestServer;
   const logs = captureLogs('info');
-
-  before(async () => {
-    dir = await tempDir();
-    server = await startTestServer(
-      {
-        listeners: [
-          { name: 'quiet', role: 'mx' },
-          { name: 'greets', role: 'mx' },
-          { name: 'refuses', role: 'mx' },
-          { name: 'one-per-ip', role: 'mx', maxConnectionsPerIp: 1 },
-        ],
-        plugins: [fixture('memory-queue'), OBSERVER],
-      },
-      { dir: dir.path, logger: logs.logger },
-    );
-  });
-  after(async () => {
-    await server.stop();
-    await dir.remove();
-  });
+  const suite = suiteServer(
+    {
+      listeners: [
+        { name: 'quiet', role: 'mx' },
+        { name: 'greets', role: 'mx' },
+        { name: 'refuses', role: 'mx' },
+        { name: 'one-per-ip', role: 'mx', maxConnectionsPerIp: 1 },
+      ],
+      plugins: [fixture('memory-queue'), OBSERVER],
+    },
+    { logger: logs.logger },
+  );
 
   it('a client that leaves without a command reaches the disconnect hook with its session', async () => {
-    const client = await SmtpClient.open(server.port('quiet'));
+    const client = await SmtpClient.open(suite.server.port('quiet'));
     await command(client, 'QUIT', 221, '2.0.0');
     await client.waitClosed();
     const { session } = await disconnectOf('quiet');
@@ -55,7 +45,7 @@ describe('sessions without a connect tap, logging at info', () => {
   });
 
   it('helo and disconnect see one session object, and what helo kept in its state', async () => {
-    const client = await SmtpClient.open(server.port('greets'));
+    const client = await SmtpClient.open(suite.server.port('greets'));
     await command(client, 'EHLO client.test', 250, '');
     await command(client, 'QUIT', 221, '2.0.0');
     await client.waitClosed();
@@ -68,7 +58,7 @@ describe('sessions without a connect tap, logging at info', () => {
   });
 
   it('puts the connection id and address on the log lines of a session made after connect', async () => {
-    const client = await SmtpClient.open(server.port('refuses'));
+    const client = await SmtpClient.open(suite.server.port('refuses'));
     await command(client, 'EHLO client.test', 250, '');
     await command(client, 'MAIL FROM:<a@example.org>', 250, '2.1.0');
     await command(client, 'RCPT TO:<someone@elsewhere.example>', 550, '5.7.1');
@@ -82,8 +72,8 @@ describe('sessions without a connect tap, logging at info', () => {
   });
 
   it('a connection refused by the per-IP limit reaches no hook', async () => {
-    const first = await SmtpClient.open(server.port('one-per-ip'));
-    const second = await SmtpClient.connect(server.port('one-per-ip'));
+    const first = await SmtpClient.open(suite.server.port('one-per-ip'));
+    const second = await SmtpClient.connect(suite.server.port('one-per-ip'));
     await next(second, 421, '4.7.0');
     await second.waitClosed();
     await command(first, 'EHLO first.test', 250, '');
@@ -99,23 +89,10 @@ describe('sessions without a connect tap, logging at info', () => {
 });
 
 describe('sessions with a connect tap', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  let server: TestServer;
-
-  before(async () => {
-    dir = await tempDir();
-    server = await startTestServer(
-      { listeners: [{ name: 'tapped', role: 'mx' }], plugins: [fixture('memory-queue'), { plugin: OBSERVER, options: { connect: true } }] },
-      { dir: dir.path },
-    );
-  });
-  after(async () => {
-    await server.stop();
-    await dir.remove();
-  });
+  const suite = suiteServer({ listeners: [{ name: 'tapped', role: 'mx' }], plugins: [fixture('memory-queue'), { plugin: OBSERVER, options: { connect: true } }] });
 
   it('connect, helo and disconnect see one session object', async () => {
-    const client = await SmtpClient.open(server.port('tapped'));
+    const client = await SmtpClient.open(suite.server.port('tapped'));
     await command(client, 'EHLO client.test', 250, '');
     await command(client, 'QUIT', 221, '2.0.0');
     await client.waitClosed();
@@ -126,21 +103,11 @@ describe('sessions with a connect tap', () => {
 });
 
 describe('sessions with debug logging', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  let server: TestServer;
   const logs = captureLogs('debug');
-
-  before(async () => {
-    dir = await tempDir();
-    server = await startTestServer({ listeners: [{ name: 'debugged', role: 'mx' }], plugins: [fixture('memory-queue'), OBSERVER] }, { dir: dir.path, logger: logs.logger });
-  });
-  after(async () => {
-    await server.stop();
-    await dir.remove();
-  });
+  const suite = suiteServer({ listeners: [{ name: 'debugged', role: 'mx' }], plugins: [fixture('memory-queue'), OBSERVER] }, { logger: logs.logger });
 
   it('logs connect and disconnect with the connection id and address', async () => {
-    const client = await SmtpClient.open(server.port('debugged'));
+    const client = await SmtpClient.open(suite.server.port('debugged'));
     await command(client, 'QUIT', 221, '2.0.0');
     await client.waitClosed();
     const { session } = await disconnectOf('debugged');
