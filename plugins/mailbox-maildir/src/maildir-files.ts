@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { close as closeFd, open as openFd, read as readFd } from 'node:fs';
 import { copyFile, link, mkdir, open, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -140,8 +141,16 @@ export async function linkMessageFile(source: string, folder: string, file: stri
   await rename(temp, join(folder, file));
 }
 
+/** Ranges up to this length are read without asking the file's size first. */
+const KNOWN_RANGE_LIMIT = 1024 * 1024;
+
 /** Bytes [start, end) of a file, clamped to its size. */
 export async function readFileRange(path: string, start: number, end: number | undefined): Promise<Buffer> {
+  const from = Math.max(0, start);
+  // Performance (POP3 RETR of small messages): a bounded range needs no fstat, since a short read
+  // is the end of the file, and the callback API skips FileHandle's bookkeeping: three
+  // thread-pool round trips (open, read, close) instead of four, same bytes.
+  if (end !== undefined && end - from <= KNOWN_RANGE_LIMIT) return readBounded(path, from, Math.max(0, end - from));
   const handle = await open(path, 'r');
   try {
     const size = (await handle.stat()).size;
@@ -158,4 +167,32 @@ export async function readFileRange(path: string, start: number, end: number | u
   } finally {
     await handle.close();
   }
+}
+
+/** `length` bytes from `from`, fewer at the end of the file; the file is closed before it resolves. */
+function readBounded(path: string, from: number, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    openFd(path, 'r', (openError, fd) => {
+      if (openError) return reject(openError);
+      // Only the bytes read are ever handed out (a short read is copied out, so that a range
+      // asked past the end does not keep the whole allocation alive).
+      const buffer = Buffer.allocUnsafe(length);
+      let done = 0;
+      const finish = (readError: Error | null) =>
+        closeFd(fd, (closeError) => {
+          if (readError || closeError) reject(readError ?? closeError);
+          else resolve(done === length ? buffer : Buffer.from(buffer.subarray(0, done)));
+        });
+      const step = (): void => {
+        if (done >= length) return finish(null);
+        readFd(fd, buffer, done, length - done, from + done, (readError, bytesRead) => {
+          if (readError) return finish(readError);
+          if (bytesRead === 0) return finish(null);
+          done += bytesRead;
+          step();
+        });
+      };
+      step();
+    });
+  });
 }

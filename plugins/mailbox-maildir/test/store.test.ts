@@ -197,6 +197,11 @@ describe('MaildirStore: messages', () => {
     assert.deepEqual(await f.store.readMessage(inbox, 1, { start: 5, end: 5 }), Buffer.alloc(0));
     assert.deepEqual(await f.store.readMessage(inbox, 1, { start: raw.length + 10 }), Buffer.alloc(0));
     assert.deepEqual(await f.store.readMessage(inbox, 1, { start: raw.length - 3, end: raw.length + 100 }), raw.subarray(raw.length - 3));
+    // Bounded ranges take the path that never asks the file's size: the same clamping.
+    assert.deepEqual(await f.store.readMessage(inbox, 1, { start: 0, end: raw.length }), raw);
+    assert.deepEqual(await f.store.readMessage(inbox, 1, { start: raw.length + 10, end: raw.length + 20 }), Buffer.alloc(0));
+    assert.deepEqual(await f.store.readMessage(inbox, 1, { start: 6, end: 2 }), Buffer.alloc(0));
+    assert.deepEqual(await f.store.readMessage(inbox, 1, { start: -5, end: 3 }), raw.subarray(0, 3));
     await assert.rejects(f.store.readMessage(inbox, 99), { code: 'NONEXISTENT' });
   });
 

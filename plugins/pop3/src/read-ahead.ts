@@ -46,7 +46,7 @@ export class ReadAhead {
       bytes += message.size;
       let data = this.#window.get(message.uid);
       if (!data) {
-        data = this.#store.readMessage(this.#maildrop.box, message.uid);
+        data = this.#store.readMessage(this.#maildrop.box, message.uid, { start: 0, end: message.size });
         // A failed read is forgotten here; RETR reads again and reports what it finds.
         data.catch(() => undefined);
       }

@@ -32,7 +32,7 @@ export async function transmit(
   const whole = message.size <= chunkSize;
   let offset = 0;
   const read = async (): Promise<Buffer> => {
-    const chunk = whole ? await store.readMessage(box, message.uid) : await store.readMessage(box, message.uid, { start: offset, end: offset + chunkSize });
+    const chunk = whole ? await store.readMessage(box, message.uid, { start: 0, end: message.size }) : await store.readMessage(box, message.uid, { start: offset, end: offset + chunkSize });
     offset += chunk.length;
     return chunk;
   };
