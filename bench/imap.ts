@@ -6,16 +6,10 @@
  * into docs/benchmarks.md (the bench:imap block). Not a test: nothing asserts on timing. See
  * docs/benchmarks.md, "IMAP".
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { cpus, release, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { treeCpuSeconds } from './lib/cpu.ts';
-import { load1 } from './lib/load.ts';
+import { MailBench, measureInTurns } from './lib/mail-bench.ts';
 import { argon2idPhc, HASHES, type HashKind, PASSWORD } from './lib/mail-data.ts';
-import type { MailPeer, RunningMailPeer } from './lib/mail-peer.ts';
-import { REPO } from './lib/repo.ts';
-import { freshDir, runDirectory } from './lib/scratch.ts';
 import { imapDataset } from './imap/dataset.ts';
 import { dovecotImap } from './imap/dovecot.ts';
 import { commandLoad, type LoadResult, loginLoad, markSeen, mixLoad } from './imap/load.ts';
@@ -47,23 +41,9 @@ const MAX_SECONDS = TARGET_SECONDS * 3;
 const MAX_ROUNDS = 500;
 const MEASURED_RUNS = 3;
 
-const began = performance.now();
-const date = new Date();
-const load = { start: load1(), max: load1(), end: 0 };
-const sampler = setInterval(() => (load.max = Math.max(load.max, load1())), 1000);
-const runDir = await runDirectory(`imap-${date.toISOString().replace(/[:.]/g, '-')}`);
-const log = (line: string) => console.log(line);
-const running = new Map<string, RunningMailPeer>();
-async function stopAll(): Promise<void> {
-  await Promise.all([...running.values()].map((peer) => peer.stop().catch(() => undefined)));
-  running.clear();
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.log(`\n${signal}: stopping the servers`);
-    void stopAll().finally(() => process.exit(130));
-  });
-}
+const bench = await MailBench.open('imap');
+const { runDir, running } = bench;
+const log = (line: string) => bench.log(line);
 
 log(`IMAP bench in ${runDir} (${quick ? 'quick' : 'full'}, ${sessions} sessions)`);
 const data = imapDataset({ sessions, quick });
@@ -73,25 +53,8 @@ const hashes = Object.fromEntries(Object.keys(HASHES).map((kind) => [kind, argon
 const bigUser = data.big.users[0]!;
 const sharedUser = data.shared.users[0]!;
 
-const peers: MailPeer[] = [posthornImap(), dovecotImap()];
-const infos: ImapResults['peers'][number][] = [];
-for (const peer of peers) {
-  try {
-    const version = await peer.version();
-    const started = performance.now();
-    log(`${peer.label}: ${version}; preparing ${groups.reduce((sum, g) => sum + g.users.length * g.messages.length, 0)} messages`);
-    await peer.prepare(await freshDir(runDir, peer.id), groups, hashes);
-    const instance = await peer.start();
-    running.set(peer.id, instance);
-    // The same starting flags on both, set through IMAP; also Dovecot's first look at the big maildir.
-    await markSeen(instance.port, bigUser, PASSWORD, data.bigSeen);
-    log(`  ready on 127.0.0.1:${instance.port} after ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    infos.push({ id: peer.id, label: peer.label, version, notes: [...instance.notes] });
-  } catch (err) {
-    log(`${peer.label}: unavailable: ${(err as Error).message}`);
-    infos.push({ id: peer.id, label: peer.label, version: 'n/a', notes: [], unavailable: (err as Error).message });
-  }
-}
+// The same starting flags on both, set through IMAP; also Dovecot's first look at the big maildir.
+const infos = await bench.startPeers([posthornImap(), dovecotImap()], groups, hashes, (instance) => markSeen(instance.port, bigUser, PASSWORD, data.bigSeen));
 
 interface CellPlan {
   readonly name: string;
@@ -154,18 +117,17 @@ for (const plan of plans) {
     // fills its message cache); its time per round sizes the measured runs of that peer. A
     // command cell warms up twice and is sized by the second: the first SEARCH over the big
     // INBOX reads every message file, which would size the runs to a handful of commands.
-    const rounds: Record<string, number> = {};
-    for (const id of ids) {
-      if (plan.kind === 'command') await measure(id, plan, 2, MAX_SECONDS);
-      const warm = await measure(id, plan, plan.kind === 'command' ? 2 : 1, MAX_SECONDS);
-      const perRound = warm.seconds / (plan.kind === 'command' ? warm.operations : 1);
-      rounds[id] = Math.max(plan.kind === 'command' ? 3 : 1, Math.min(MAX_ROUNDS, Math.round(TARGET_SECONDS / perRound)));
-    }
-    const runs: ImapRun[] = [];
-    // The servers take turns (A B, B A, A B), so a change in machine load does not land on one only.
-    for (let i = 0; i < MEASURED_RUNS; i++) {
-      for (const id of i % 2 ? [...ids].reverse() : ids) runs.push(await measure(id, plan, rounds[id]!, MAX_SECONDS));
-    }
+    const { rounds, runs } = await measureInTurns(
+      ids,
+      MEASURED_RUNS,
+      async (id) => {
+        if (plan.kind === 'command') await measure(id, plan, 2, MAX_SECONDS);
+        const warm = await measure(id, plan, plan.kind === 'command' ? 2 : 1, MAX_SECONDS);
+        const perRound = warm.seconds / (plan.kind === 'command' ? warm.operations : 1);
+        return Math.max(plan.kind === 'command' ? 3 : 1, Math.min(MAX_ROUNDS, Math.round(TARGET_SECONDS / perRound)));
+      },
+      (id, n) => measure(id, plan, n, MAX_SECONDS),
+    );
     const cell: ImapCell = { name: plan.name, kind: plan.kind, label: plan.label, sessions: plan.sessions, rounds, runs };
     cells.push(cell);
     const shown = (peer: string) => {
@@ -178,28 +140,11 @@ for (const plan of plans) {
     cells.push({ name: plan.name, kind: plan.kind, label: plan.label, sessions: plan.sessions, rounds: {}, runs: [], error: (err as Error).message });
   }
 }
-await stopAll();
-clearInterval(sampler);
-load.end = load1();
-
 const results: ImapResults = {
-  date: date.toISOString(),
-  quick,
-  seconds: (performance.now() - began) / 1000,
-  machine: `${cpus().length} cores (${cpus()[0]?.model.trim().split(' ').slice(0, 2).join(' ')}), ${Math.round(totalmem() / 2 ** 30)} GB RAM, kernel ${release()}, Node ${process.versions.node}`,
-  load,
+  ...(await bench.stop(quick)),
   peers: infos,
   hash: HASHES.cheap.label,
   data: { loginMessages: data.login.messages.length, sharedMessages: data.shared.messages.length, bigMessages: data.big.messages.length, bigSeen: data.bigSeen, messageBytes: data.shared.bytes },
   cells,
 };
-const dir = join(REPO, '.bench');
-await mkdir(dir, { recursive: true });
-const text = `${JSON.stringify(results, null, 2)}\n`;
-await writeFile(join(dir, `imap-${results.date.replace(/[:.]/g, '-')}.json`), text);
-await writeFile(join(dir, 'imap-latest.json'), text);
-if (!values['no-report']) log(`report: ${await updateDoc(results)}`);
-log('');
-log(renderBlock(results));
-if (!values.keep) await rm(runDir, { recursive: true, force: true });
-else log(`kept ${runDir}`);
+await bench.finish(results, { write: !values['no-report'], keep: values.keep, updateDoc: () => updateDoc(results), block: () => renderBlock(results) });

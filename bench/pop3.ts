@@ -5,18 +5,12 @@
  * Writes the raw numbers to .bench/ and the ratios into docs/benchmarks.md (the bench:pop3
  * block). Not a test: nothing asserts on timing. See docs/benchmarks.md, "POP3".
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { cpus, release, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { treeCpuSeconds } from './lib/cpu.ts';
-import { load1 } from './lib/load.ts';
-import { REPO } from './lib/repo.ts';
-import { freshDir, runDirectory } from './lib/scratch.ts';
+import { MailBench, measureInTurns } from './lib/mail-bench.ts';
 import { runLoad } from './pop3/client.ts';
 import { type AccountGroup, argon2idPhc, dataset, HASHES, type HashKind, PASSWORD } from './pop3/dataset.ts';
 import { dovecotPop3 } from './pop3/dovecot.ts';
-import type { Pop3Peer, RunningPop3 } from './pop3/peer.ts';
 import { posthornPop3 } from './pop3/posthorn.ts';
 import { type Pop3Cell, type Pop3Results, type Pop3Run, renderBlock, summary, updateDoc } from './pop3/report.ts';
 
@@ -42,23 +36,9 @@ if (!Number.isInteger(sessions) || sessions < 1 || sessions > 100) throw new Err
 const TARGET_SECONDS = quick ? 1 : 2.5;
 const MEASURED_RUNS = 3;
 
-const began = performance.now();
-const date = new Date();
-const load = { start: load1(), max: load1(), end: 0 };
-const sampler = setInterval(() => (load.max = Math.max(load.max, load1())), 1000);
-const runDir = await runDirectory(`pop3-${date.toISOString().replace(/[:.]/g, '-')}`);
-const log = (line: string) => console.log(line);
-const running = new Map<string, RunningPop3>();
-async function stopAll(): Promise<void> {
-  await Promise.all([...running.values()].map((peer) => peer.stop().catch(() => undefined)));
-  running.clear();
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.log(`\n${signal}: stopping the servers`);
-    void stopAll().finally(() => process.exit(130));
-  });
-}
+const bench = await MailBench.open('pop3');
+const { runDir, running } = bench;
+const log = (line: string) => bench.log(line);
 
 log(`POP3 bench in ${runDir} (${quick ? 'quick' : 'full'}, ${sessions} sessions)`);
 const groups = dataset({ sessions, quick });
@@ -66,21 +46,7 @@ const group = (name: string) => groups.find((g) => g.name === name)!;
 // One PHC string per cost, shared by every account of that cost in both servers.
 const hashes = Object.fromEntries(Object.keys(HASHES).map((kind) => [kind, argon2idPhc(PASSWORD, kind as HashKind)])) as Record<HashKind, string>;
 
-const peers: Pop3Peer[] = [posthornPop3(), dovecotPop3()];
-const infos: { id: string; label: string; version: string; notes: string[]; unavailable?: string }[] = [];
-for (const peer of peers) {
-  try {
-    const version = await peer.version();
-    log(`${peer.label}: ${version}; preparing ${groups.reduce((sum, g) => sum + g.users.length * g.messages.length, 0)} messages`);
-    await peer.prepare(await freshDir(runDir, peer.id), groups, hashes);
-    const instance = await peer.start();
-    running.set(peer.id, instance);
-    infos.push({ id: peer.id, label: peer.label, version, notes: [...instance.notes] });
-  } catch (err) {
-    log(`${peer.label}: unavailable: ${(err as Error).message}`);
-    infos.push({ id: peer.id, label: peer.label, version: 'n/a', notes: [], unavailable: (err as Error).message });
-  }
-}
+const infos = await bench.startPeers([posthornPop3(), dovecotPop3()], groups, hashes);
 
 interface CellPlan {
   readonly name: string;
@@ -121,16 +87,12 @@ for (const plan of plans) {
   try {
     // Warm-up (Dovecot builds its index files on the first session of a maildrop); its time
     // sizes the measured runs of that peer.
-    const rounds: Record<string, number> = {};
-    for (const id of ids) {
-      const warm = await measure(id, plan, 1);
-      rounds[id] = Math.max(1, Math.min(500, Math.round(TARGET_SECONDS / warm.seconds)));
-    }
-    const runs: Pop3Run[] = [];
-    // The servers take turns (A B, B A, A B), so a change in machine load does not land on one only.
-    for (let i = 0; i < MEASURED_RUNS; i++) {
-      for (const id of i % 2 ? [...ids].reverse() : ids) runs.push(await measure(id, plan, rounds[id]!));
-    }
+    const { rounds, runs } = await measureInTurns(
+      ids,
+      MEASURED_RUNS,
+      async (id) => Math.max(1, Math.min(500, Math.round(TARGET_SECONDS / (await measure(id, plan, 1)).seconds))),
+      (id, n) => measure(id, plan, n),
+    );
     const cell: Pop3Cell = { name: plan.name, kind: plan.kind, label: plan.label, sessions: plan.sessions, rounds, runs };
     cells.push(cell);
     log(`  ${plan.label} ×${plan.sessions}: ${ids.map((id) => `${id} ${summary(cell, id).rate.toFixed(1)}/s`).join(', ')}`);
@@ -139,27 +101,10 @@ for (const plan of plans) {
     cells.push({ name: plan.name, kind: plan.kind, label: plan.label, sessions: plan.sessions, rounds: {}, runs: [], error: (err as Error).message });
   }
 }
-await stopAll();
-clearInterval(sampler);
-load.end = load1();
-
 const results: Pop3Results = {
-  date: date.toISOString(),
-  quick,
-  seconds: (performance.now() - began) / 1000,
-  machine: `${cpus().length} cores (${cpus()[0]?.model.trim().split(' ').slice(0, 2).join(' ')}), ${Math.round(totalmem() / 2 ** 30)} GB RAM, kernel ${release()}, Node ${process.versions.node}`,
-  load,
+  ...(await bench.stop(quick)),
   peers: infos,
   hashes: Object.fromEntries(Object.entries(HASHES).map(([kind, hash]) => [kind, hash.label])),
   cells,
 };
-const dir = join(REPO, '.bench');
-await mkdir(dir, { recursive: true });
-const text = `${JSON.stringify(results, null, 2)}\n`;
-await writeFile(join(dir, `pop3-${results.date.replace(/[:.]/g, '-')}.json`), text);
-await writeFile(join(dir, 'pop3-latest.json'), text);
-if (!values['no-report']) log(`report: ${await updateDoc(results)}`);
-log('');
-log(renderBlock(results));
-if (!values.keep) await rm(runDir, { recursive: true, force: true });
-else log(`kept ${runDir}`);
+await bench.finish(results, { write: !values['no-report'], keep: values.keep, updateDoc: () => updateDoc(results), block: () => renderBlock(results) });
