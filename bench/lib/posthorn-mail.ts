@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Mailboxes } from '@posthorn/contracts';
-import { App, parseConfig, silentLogger } from '@posthorn/core';
+import { App, CORE_VERSION, parseConfig, silentLogger } from '@posthorn/core';
 import { type AccountGroup, DOMAIN, type HashKind } from './mail-data.ts';
-import { type Greeting, waitForGreeting } from './mail-peer.ts';
+import { type Greeting, type MailPeer, waitForGreeting } from './mail-peer.ts';
 import { freePort } from './ports.ts';
 import { type Managed, NODE, startManaged } from './processes.ts';
 import { REPO } from './repo.ts';
@@ -82,4 +82,34 @@ export async function startPosthorn(dir: string, configFile: string, listener: s
   );
   await waitForGreeting(greeting, port, 30_000, () => proc.alive());
   return { proc, port };
+}
+
+/**
+ * Posthorn as a mail-reading peer: accounts-file, mailbox-maildir and one protocol plugin
+ * (with these options; its listener named after the plugin), started with the real CLI on the
+ * pinned Node. `setup` describes the options for the report.
+ */
+export function posthornMailPeer(spec: { readonly plugin: string; readonly options: Record<string, unknown>; readonly greeting: Greeting; readonly setup: string }): MailPeer {
+  let configFile = '';
+  let dir = '';
+  return {
+    id: 'posthorn',
+    label: `Posthorn ${spec.plugin} + mailbox-maildir`,
+    async version() {
+      return `Posthorn ${CORE_VERSION} on Node ${process.versions.node}`;
+    },
+    async prepare(into, groups, hashes) {
+      dir = into;
+      configFile = await preparePosthorn(dir, { plugin: spec.plugin, options: spec.options }, groups, hashes);
+    },
+    async start() {
+      const { proc, port } = await startPosthorn(dir, configFile, spec.plugin, spec.greeting);
+      return {
+        port,
+        pid: proc.pid,
+        notes: [`node_modules/.bin/posthorn start --config <run>/posthorn/posthorn.config.json: plugins accounts-file, mailbox-maildir, ${spec.plugin} (${spec.setup}); log level info to a file`],
+        stop: () => proc.stop(20_000),
+      };
+    },
+  };
 }
