@@ -16,6 +16,7 @@ import { SmtpClient } from '@posthorn/testkit';
 import { readInbox, type StoredMessage } from './helpers/maildir.ts';
 import { createInstallation, type Installation } from './helpers/posthorn.ts';
 import { describeRun, onPath, type ProgramBytesResult, runProgramBytes } from './helpers/programs.ts';
+import { poplibRetrieveAndDelete, PYTHON } from './helpers/poplib.ts';
 import { waitFor } from './helpers/wait.ts';
 
 /** Reads over imapflow and curl only: its mailbox stays as delivered. */
@@ -28,7 +29,6 @@ const CAROL = 'carol@localhost';
 const DAVE = 'dave@localhost';
 const USERS = [ALICE, BOB, CAROL, DAVE];
 const password = (user: string) => `password of ${user}`;
-const PYTHON = onPath('python3') ? 'python3' : '/usr/bin/python3';
 /** Bounds a failure only; the events awaited arrive in milliseconds. */
 const EVENT_TIMEOUT = 20_000;
 
@@ -369,22 +369,8 @@ print(json.dumps(out))
       watcher.client.idle().catch(() => undefined);
       await watcher.idling();
       const expunge = nextEvent<{ path: string; seq?: number; uid?: number }>(watcher.client, 'expunge');
-      const script = `
-import poplib, sys
-p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=30)
-p.user(sys.argv[2])
-p.pass_(sys.argv[3])
-body = b"".join(line + b"\\r\\n" for line in p.retr(1)[1])
-p.dele(1)
-print(p.quit().decode())
-sys.stdout.flush()
-sys.stdout.buffer.write(body)
-`;
-      const result = await run(PYTHON, ['-c', script, String(install.port('pop3')), DAVE, password(DAVE)]);
-      assert.equal(result.code, 0, explain(result));
-      const newline = result.stdout.indexOf('\n');
-      assert.match(result.stdout.subarray(0, newline).toString(), /^\+OK Bye, 1 message deleted/);
-      const deleted = result.stdout.subarray(newline + 1);
+      const { quit, message: deleted } = await poplibRetrieveAndDelete(install.port('pop3'), DAVE, password(DAVE));
+      assert.match(quit, /^\+OK Bye, 1 message deleted/);
       const event = await expunge;
       assert.equal(event.path, 'INBOX');
       // The session's view agrees with the Maildir: one message fewer, and not the deleted one.

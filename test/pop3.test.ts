@@ -12,11 +12,11 @@ import { SmtpClient } from '@posthorn/testkit';
 import { readInbox, type StoredMessage } from './helpers/maildir.ts';
 import { createInstallation, type Installation } from './helpers/posthorn.ts';
 import { describeRun, onPath, type ProgramBytesResult, runProgramBytes } from './helpers/programs.ts';
+import { poplibRetrieveAndDelete, PYTHON } from './helpers/poplib.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const ALICE = 'alice@localhost';
 const PASSWORD = `password of ${ALICE}`;
-const PYTHON = onPath('python3') ? 'python3' : '/usr/bin/python3';
 
 type Run = ProgramBytesResult;
 /** Runs a program and keeps its standard output as bytes (message content is compared byte for byte). */
@@ -171,22 +171,8 @@ p.sock.close()
     assert.equal(left.length, inbox.length - 2);
     assert.ok(!left.some((m) => m.bytes.equals(second.stdout)));
 
-    const script = `
-import poplib, sys
-p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=30)
-p.user(sys.argv[2])
-p.pass_(sys.argv[3])
-body = b"".join(line + b"\\r\\n" for line in p.retr(1)[1])
-p.dele(1)
-print(p.quit().decode())
-sys.stdout.flush()
-sys.stdout.buffer.write(body)
-`;
-    const result = await run(PYTHON, ['-c', script, String(port), ALICE, PASSWORD]);
-    assert.equal(result.code, 0, explain(result));
-    const newline = result.stdout.indexOf('\n');
-    assert.match(result.stdout.subarray(0, newline).toString(), /^\+OK Bye, 1 message deleted/);
-    const third = result.stdout.subarray(newline + 1);
+    const { quit, message: third } = await poplibRetrieveAndDelete(port, ALICE, PASSWORD);
+    assert.match(quit, /^\+OK Bye, 1 message deleted/);
     left = await readInbox(install.maildir(ALICE));
     assert.equal(left.length, inbox.length - 3);
     assert.ok(!left.some((m) => m.bytes.equals(third)));
