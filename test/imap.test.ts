@@ -230,6 +230,8 @@ ok(m.login(user, password))
 out["caps"] = sorted(ok(m.capability())[0].decode().upper().split())
 out["list"] = [line.decode() for line in ok(m.list())]
 out["exists"] = int(ok(m.select("INBOX"))[0])
+out["recent"] = [int(n) for n in m.response("RECENT")[1] if n]
+out["recent_search"] = [int(u) for u in ok(m.uid("SEARCH", "RECENT"))[0].split()]
 uids = ok(m.uid("SEARCH", "ALL"))[0].split()
 out["uids"] = [int(u) for u in uids]
 bodies = {}
@@ -272,6 +274,8 @@ print(json.dumps(out))
       caps: string[];
       list: string[];
       exists: number;
+      recent: number[];
+      recent_search: number[];
       uids: number[];
       bodies: Record<string, string>;
       flags: string;
@@ -298,6 +302,9 @@ print(json.dumps(out))
     assert.ok(out.list.some((line) => /\\Trash/.test(line) && /Trash"?$/.test(line)), out.list.join('\n'));
     assert.equal(out.exists, inbox.length);
     assert.deepEqual(out.uids, [1, 2, 3]);
+    // This session is the first to select Bob's INBOX: all of it is \Recent to it (RFC 3501 2.3.2).
+    assert.deepEqual(out.recent, [inbox.length]);
+    assert.deepEqual(out.recent_search, out.uids);
     const bodies = out.uids.map((uid) => Buffer.from(out.bodies[uid]!, 'base64'));
     assert.deepEqual(asSet(bodies), asSet(inbox.map((m) => m.bytes)));
     assert.match(out.flags, /FLAGS \([^)]*\\Flagged/);
